@@ -1,0 +1,111 @@
+// The agent's internal events: one function each, updating the metric and writing the log line together.
+// Accounting that must balance: lines_read = lines_produced + in flight + lines_discarded (by reason).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from '../common/logger.js';
+
+export type DiscardReason = 'spool_full';
+export const MAX_FILE_LABELS = 200;
+
+export function createAgentMetrics(log: Logger) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'logship_agent_process_' });
+  const c = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
+  const g = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
+  const linesRead = c('logship_agent_lines_read_total', 'Lines (events) read from sources.', ['source_type']);
+  const bytesRead = c('logship_agent_bytes_read_total', 'Bytes read from sources.', ['source_type']);
+  const linesProduced = c('logship_agent_lines_produced_total', 'Lines acknowledged by Kafka.');
+  const bytesProduced = c('logship_agent_bytes_produced_total', 'Encoded event bytes acknowledged by Kafka.');
+  const linesDiscarded = c('logship_agent_lines_discarded_total', 'Lines not sent, by reason.', ['reason']);
+  const truncated = c('logship_agent_lines_truncated_total', 'Lines cut at max_line_bytes (sent, marked log.truncated).');
+  const bytesSkipped = c('logship_agent_bytes_skipped_total', 'Bytes beyond max_line_bytes, skipped.');
+  const invalidUtf8 = c('logship_agent_lines_invalid_utf8_total', 'Lines that were not valid UTF-8 (sent with U+FFFD, marked log.invalid_utf8).');
+  const partialFlushed = c('logship_agent_lines_partial_flushed_total', 'Last lines without newline sent after partial_line_flush_ms.');
+  const produceErrors = c('logship_agent_produce_errors_total', 'Failed produce requests (retried).');
+  const producerRebuilds = c('logship_agent_producer_rebuilds_total', 'Producer rebuilt after repeated failures.');
+  const checkpointWrites = c('logship_agent_checkpoint_writes_total', 'Checkpoint files written.');
+  const checkpointErrors = c('logship_agent_checkpoint_errors_total', 'Checkpoint writes that failed (retried).');
+  const rotations = c('logship_agent_file_rotations_total', 'Files seen renamed away, truncated or replaced.', ['kind']);
+  const unackedBytes = g('logship_agent_unacked_bytes', 'Encoded bytes handed to the producer and not yet acknowledged.');
+  const inflightLines = g('logship_agent_lines_in_flight', 'Lines handed to the producer and not yet acknowledged.');
+  const filesWatched = g('logship_agent_files_watched', 'Files open for tailing.');
+  const bytesBehind = g('logship_agent_bytes_behind', 'Bytes in tailed files past the acknowledged checkpoint, all files.');
+  const fileBytesBehind = g('logship_agent_file_bytes_behind', `Per file: bytes past the acknowledged checkpoint (first ${MAX_FILE_LABELS} files).`, ['file']);
+  const produceLatency = new Histogram({
+    name: 'logship_agent_produce_latency_seconds', help: 'Produce request latency until acknowledged.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+  });
+
+  return {
+    registry,
+    lineRead(sourceType: string, bytes: number) {
+      linesRead.inc({ source_type: sourceType });
+      bytesRead.inc({ source_type: sourceType }, bytes);
+    },
+    linesReadBulk(sourceType: string, lines: number, bytes: number) {
+      linesRead.inc({ source_type: sourceType }, lines);
+      bytesRead.inc({ source_type: sourceType }, bytes);
+    },
+    lineTruncated(source: string, offset: number, skipped: number) {
+      truncated.inc();
+      bytesSkipped.inc(skipped);
+      log.warn({ source, offset, skipped_bytes: skipped }, 'line longer than max_line_bytes: sent cut, rest skipped');
+    },
+    lineInvalidUtf8(source: string, offset: number) {
+      invalidUtf8.inc();
+      log.debug({ source, offset }, 'line is not valid UTF-8: sent with replacement characters');
+    },
+    partialFlushed(source: string, offset: number) {
+      partialFlushed.inc();
+      log.info({ source, offset }, 'idle last line without newline sent');
+    },
+    linesDiscarded(reason: DiscardReason, n: number, source: string) {
+      linesDiscarded.inc({ reason }, n);
+      log.warn({ reason, lines: n, source }, 'lines discarded');
+    },
+    produced(events: number, bytes: number, ms: number) {
+      linesProduced.inc(events);
+      bytesProduced.inc(bytes);
+      produceLatency.observe(ms / 1000);
+    },
+    produceFailed(err: string, attempt: number, events: number) {
+      produceErrors.inc();
+      const level = attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug';
+      log[level]({ err, attempt, events }, 'produce failed, retrying (reading pauses while Kafka is away)');
+    },
+    producerRebuilt(reason: string) {
+      producerRebuilds.inc();
+      log.warn({ reason }, 'producer rebuilt');
+    },
+    checkpointWritten() {
+      checkpointWrites.inc();
+    },
+    checkpointFailed(err: string) {
+      checkpointErrors.inc();
+      log.error({ err }, 'checkpoint write failed; will retry (progress on disk stays at the last good checkpoint)');
+    },
+    fileOpened(path: string, offset: number, identity: string, why: string) {
+      log.info({ path, offset, identity, why }, 'tailing file');
+    },
+    fileClosed(path: string, offset: number, why: string) {
+      log.info({ path, offset, why }, 'file closed');
+    },
+    fileRotated(kind: 'renamed' | 'truncated' | 'replaced' | 'deleted', path: string, detail: Record<string, unknown> = {}) {
+      rotations.inc({ kind });
+      log.info({ path, kind, ...detail }, 'file rotation detected');
+    },
+    setGauges(v: { unackedBytes: number; inflightLines: number; files: number; behind: Array<[string, number]> }) {
+      unackedBytes.set(v.unackedBytes);
+      inflightLines.set(v.inflightLines);
+      filesWatched.set(v.files);
+      let total = 0;
+      fileBytesBehind.reset();
+      v.behind.forEach(([p, b], i) => {
+        total += b;
+        if (i < MAX_FILE_LABELS) fileBytesBehind.set({ file: p }, b);
+      });
+      bytesBehind.set(total);
+    },
+  };
+}
+
+export type AgentMetrics = ReturnType<typeof createAgentMetrics>;

@@ -1,0 +1,337 @@
+// The agent's wiring: discovery -> tailers -> batcher -> Kafka, acknowledgements -> checkpoints.
+import fs from 'node:fs';
+import os from 'node:os';
+import type { FSWatcher } from 'chokidar';
+import type { Config } from '../config/types.js';
+import { kafkaClientOptions } from '../common/kafka-options.js';
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { startHealthServer, type HealthServer, type Readiness } from '../common/health-server.js';
+import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
+import { createBatcher, type Batcher } from './batcher.js';
+import { loadCheckpoints, writeCheckpoints, type CheckpointState, type FileCheckpoint } from './checkpoint-store.js';
+import { FP_MAX, fileKey, fingerprint, newIdentity, readPrefix, sameFile } from './file-identity.js';
+import { FileTailer, type RetiredGeneration, type TailerContext } from './file-tailer.js';
+import { createPathMatcher, type PathMatcher } from './glob.js';
+import { walkMatches, watchBases } from './file-discovery.js';
+import { createKafkaProducer, ensureTopics, isRetriableKafkaError, type Producer } from './kafka-producer.js';
+import { openTimeJournal, type TimeJournal } from './time-journal.js';
+
+export interface AgentDeps {
+  log: Logger;
+  now?: () => number;
+  hostname?: () => string;
+  createProducer?: () => Producer;
+}
+
+export interface Agent {
+  start(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+  readonly metrics: AgentMetrics;
+  readonly batcher: Batcher;
+  readonly metricsAddress: string | undefined;
+  /** Hand externally produced events (stdin, run) to the same batcher. */
+  readonly host: string;
+}
+
+const CHECKPOINT_EVERY_MS = 1000;
+const MAX_RETIRED = 64;
+
+export function createAgent(cfg: Config, deps: AgentDeps): Agent {
+  const log = deps.log;
+  const now = deps.now ?? Date.now;
+  const host = cfg.host_name || (deps.hostname ?? os.hostname)();
+  const a = cfg.agent;
+  const metrics = createAgentMetrics(log);
+  const makeProducer = deps.createProducer ?? (() => createKafkaProducer(kafkaClientOptions(cfg, 'agent'), log, a.compression));
+  let producer = makeProducer();
+  let connected = false;
+  const batcher = createBatcher({
+    maxEvents: a.batch.max_events,
+    maxBytes: a.batch.max_bytes,
+    lingerMs: a.batch.linger_ms,
+    maxInflightBytes: a.max_inflight_bytes,
+    async send(batch) {
+      if (!connected) {
+        await producer.connect();
+        connected = true;
+      }
+      await producer.send(cfg.kafka.topic, batch.map((e) => ({ key: e.key, value: e.value })));
+    },
+    async onSendError(err, attempt, n) {
+      metrics.produceFailed(errorMessage(err), attempt, n);
+      // A producer that keeps failing, or failed for a reason retrying will not fix, is rebuilt from scratch.
+      if (connected && (attempt % 5 === 0 || !isRetriableKafkaError(err))) {
+        const old = producer;
+        producer = makeProducer();
+        connected = false;
+        await old.disconnect().catch(() => undefined);
+        metrics.producerRebuilt(errorMessage(err));
+      }
+    },
+    onSent: (events, bytes, ms) => metrics.produced(events, bytes, ms),
+  });
+
+  const tailers = new Map<string, FileTailer>();
+  let state: CheckpointState = { files: {}, streams: {} };
+  let retired: RetiredGeneration[] = [];
+  let matcher: PathMatcher;
+  let journal: TimeJournal;
+  let watcher: FSWatcher | undefined;
+  let timers: NodeJS.Timeout[] = [];
+  let pumping = false;
+  let pumpAgain = false;
+  let stopping = false;
+  let firstScan = true;
+  let forceBeginning = false;
+  let health: HealthServer | undefined;
+  let lastCheckpointError: string | undefined;
+
+  const ctx = (): TailerContext => ({
+    host,
+    maxLineBytes: a.max_line_bytes,
+    readBufferBytes: a.read_buffer_bytes,
+    partialFlushMs: a.partial_line_flush_ms,
+    parseJson: a.json === 'auto',
+    batcher,
+    metrics,
+    journal,
+    now,
+  });
+
+  function retire(r: RetiredGeneration) {
+    retired.push(r);
+    if (retired.length > MAX_RETIRED) retired = retired.slice(-MAX_RETIRED);
+  }
+
+  function openFile(p: string, st: fs.Stats) {
+    const key = fileKey(st);
+    let fd: number;
+    try {
+      fd = fs.openSync(p, 'r');
+    } catch (err) {
+      log.warn({ path: p, err: errorMessage(err) }, 'cannot open file; will retry on next scan');
+      return;
+    }
+    const fst = fs.fstatSync(fd);
+    if (fileKey(fst) !== key) {
+      fs.closeSync(fd); // replaced between stat and open: the next scan sees the new one
+      return;
+    }
+    let entry: (FileCheckpoint & { birth?: number }) | undefined;
+    let why = '';
+    const cp = state.files[key] as (FileCheckpoint & { birth?: number }) | undefined;
+    if (cp && sameFile(cp, fd, fst)) {
+      entry = { ...cp, path: p };
+      why = 'checkpoint';
+      if (fst.size < entry.offset) {
+        // Truncated while we were not running: what is there now is new.
+        metrics.fileRotated('truncated', p, { old_offset: entry.offset, new_size: fst.size });
+        const generation = entry.generation + 1;
+        entry = { ...entry, identity: newIdentity(fst.dev, fst.ino, generation, now()), generation, firstSeen: now(), offset: 0, fp: fingerprint(Buffer.alloc(0)), fpLen: 0 };
+        why = 'truncated while stopped';
+      }
+    } else {
+      if (cp) metrics.fileRotated('replaced', p, { reason: 'inode reused by a different file' });
+      // A copy made by copytruncate continues the generation it copies (same ids for the same bytes).
+      const copyOf = retired.find((r) => r.fpLen > 0 && fst.size >= r.fpLen && fingerprint(readPrefix(fd, r.fpLen)) === r.fp);
+      const firstSeen = now();
+      const startAt = copyOf ? copyOf.offset : firstScan && a.read_from === 'end' && !forceBeginning ? fst.size : 0;
+      const fpLen = Math.min(FP_MAX, startAt);
+      entry = {
+        identity: copyOf ? copyOf.identity : newIdentity(fst.dev, fst.ino, 0, firstSeen),
+        dev: fst.dev,
+        ino: fst.ino,
+        path: p,
+        offset: startAt,
+        fp: fingerprint(readPrefix(fd, fpLen)),
+        fpLen,
+        generation: 0,
+        firstSeen: copyOf ? copyOf.firstSeen : firstSeen,
+        updated: firstSeen,
+        birth: fst.birthtimeMs || undefined,
+      };
+      if (copyOf) retired = retired.filter((r) => r !== copyOf);
+      why = copyOf ? 'copy of a truncated file' : startAt > 0 ? 'new, read_from end' : 'new';
+      // Read-from-end must land on a line boundary: back up to just after the last newline.
+      if (!copyOf && startAt > 0) entry.offset = lastLineStart(fd, startAt);
+    }
+    const t = new FileTailer(key, p, fd, entry, ctx(), retire);
+    tailers.set(key, t);
+    metrics.fileOpened(p, entry.offset, entry.identity, why);
+  }
+
+  function scan() {
+    const found = walkMatches(matcher);
+    const seen = new Set<string>();
+    for (const f of found) {
+      const key = fileKey(f.stat);
+      seen.add(key);
+      const t = tailers.get(key);
+      if (t) {
+        if (t.path !== f.path) {
+          metrics.fileRotated('renamed', t.path, { to: f.path });
+          t.path = f.path;
+        }
+        t.atPath = true;
+        continue;
+      }
+      openFile(f.path, f.stat);
+    }
+    for (const [key, t] of tailers) {
+      if (seen.has(key)) continue;
+      if (t.atPath) {
+        t.atPath = false;
+        metrics.fileRotated(fs.existsSync(t.path) ? 'renamed' : 'deleted', t.path);
+      }
+      // Let go only once read to the end, idle, and every line acknowledged.
+      if (!t.closed && t.inactiveMs >= a.close_inactive_ms && t.readOnce() === 'eof') {
+        metrics.fileClosed(t.path, t.acked, 'no longer at its path, read to the end');
+        t.close();
+      }
+      if (t.closed && t.pendingAcks === 0) tailers.delete(key);
+    }
+    if (firstScan) {
+      firstScan = false;
+      // Entries for files that are gone are dropped once: nothing left to read there.
+      for (const key of Object.keys(state.files)) if (!tailers.has(key)) delete state.files[key];
+    }
+    void pump();
+  }
+
+  async function pump() {
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        pumpAgain = false;
+        let progressed = true;
+        while (progressed && !stopping) {
+          progressed = false;
+          for (const t of tailers.values()) {
+            if (stopping) break;
+            let r;
+            try {
+              r = t.readOnce();
+            } catch (err) {
+              log.warn({ path: t.path, err: errorMessage(err) }, 'read failed');
+              continue;
+            }
+            if (r === 'data') progressed = true;
+            else if (r === 'blocked') {
+              await batcher.waitForRoom();
+              progressed = true;
+            }
+          }
+          // Yield to the event loop between rounds so acks and timers run.
+          if (progressed) await new Promise((r) => setImmediate(r));
+        }
+      } while (pumpAgain && !stopping);
+    } finally {
+      pumping = false;
+    }
+  }
+
+  function checkpointNow() {
+    const files: Record<string, FileCheckpoint> = {};
+    for (const [key, t] of tailers) files[key] = { ...t.checkpoint() };
+    const next: CheckpointState & { retired?: RetiredGeneration[] } = { files, streams: state.streams, retired };
+    try {
+      writeCheckpoints(a.data_dir, next);
+      state = next;
+      metrics.checkpointWritten();
+      lastCheckpointError = undefined;
+      journal.compact(new Map(Object.values(files).map((f) => [f.identity, f.offset])));
+    } catch (err) {
+      lastCheckpointError = errorMessage(err);
+      metrics.checkpointFailed(lastCheckpointError);
+    }
+  }
+
+  function updateGauges() {
+    metrics.setGauges({
+      unackedBytes: batcher.inflightBytes,
+      inflightLines: batcher.inflightEvents,
+      files: [...tailers.values()].filter((t) => !t.closed).length,
+      behind: [...tailers.values()].map((t) => [t.path, t.bytesBehind]),
+    });
+  }
+
+  function readiness(): Readiness {
+    const reasons: string[] = [];
+    if (!batcher.healthy) reasons.push(`kafka: ${batcher.lastError ?? 'produce failing'}`);
+    if (lastCheckpointError) reasons.push(`checkpoint: ${lastCheckpointError}`);
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  return {
+    metrics,
+    batcher,
+    host,
+    get metricsAddress() {
+      return health?.address;
+    },
+    async start() {
+      fs.mkdirSync(a.data_dir, { recursive: true });
+      const loaded = loadCheckpoints(a.data_dir, now);
+      if (loaded.corrupt) {
+        forceBeginning = true;
+        log.error({ reason: loaded.corrupt.reason, moved_to: loaded.corrupt.movedTo }, 'checkpoint file is corrupt: moved aside; every file is read from the beginning (duplicates are deduplicated by id)');
+      }
+      state = loaded.state;
+      retired = ((loaded.state as CheckpointState & { retired?: RetiredGeneration[] }).retired ?? []).slice(-MAX_RETIRED);
+      journal = openTimeJournal(a.data_dir);
+      matcher = createPathMatcher(a.files.include, a.files.exclude);
+      if (a.metrics_listen) health = await startHealthServer(a.metrics_listen, metrics.registry, readiness);
+      ensureTopics(kafkaClientOptions(cfg, 'agent-admin'), log, [{ topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions }]).catch((err) =>
+        log.warn({ err: errorMessage(err) }, 'could not check the topic; producing anyway (brokers may auto-create it)'),
+      );
+      scan();
+      if (a.files.include.length > 0) watcher = watchBases(matcher, () => scan());
+      timers = [
+        setInterval(scan, a.scan_interval_ms),
+        setInterval(() => void pump(), a.poll_interval_ms),
+        setInterval(checkpointNow, CHECKPOINT_EVERY_MS),
+        setInterval(updateGauges, 1000),
+      ];
+      log.info({ host, include: a.files.include, topic: cfg.kafka.topic, brokers: cfg.kafka.brokers, metrics: health?.address }, 'agent started');
+    },
+    async stop(graceMs = a.shutdown_grace_ms) {
+      stopping = true;
+      for (const t of timers) clearInterval(t);
+      timers = [];
+      await watcher?.close();
+      const ctl = new AbortController();
+      const timer = setTimeout(() => ctl.abort(), graceMs);
+      await batcher.flush(ctl.signal);
+      clearTimeout(timer);
+      const left = batcher.inflightEvents;
+      batcher.stop();
+      checkpointNow();
+      updateGauges();
+      for (const t of tailers.values()) t.close();
+      journal?.close();
+      await producer.disconnect().catch(() => undefined);
+      await health?.close();
+      log.info({ unacknowledged_lines: left }, left > 0 ? 'agent stopped; unacknowledged lines will be re-read on the next start' : 'agent stopped; everything acknowledged');
+    },
+  };
+}
+
+/** Offset just past the last newline before `end` (0 when none): where read_from=end starts. */
+function lastLineStart(fd: number, end: number): number {
+  const step = 4096;
+  let pos = end;
+  const buf = Buffer.alloc(step);
+  while (pos > 0) {
+    const from = Math.max(0, pos - step);
+    const n = fs.readSync(fd, buf, 0, pos - from, from);
+    const i = buf.subarray(0, n).lastIndexOf(0x0a);
+    if (i !== -1) return from + i + 1;
+    pos = from;
+  }
+  return 0;
+}

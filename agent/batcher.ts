@@ -1,0 +1,183 @@
+// Batches events from all sources into produce requests bounded by count, bytes and linger time, keeps the bytes
+// in flight under a bound (sources wait for room: files are their own buffer), and retries a failed request
+// until Kafka takes it. Acks are delivered per event, so each source's checkpoint follows what Kafka holds.
+import { backoffMs, sleep } from '../common/backoff.js';
+import { errorMessage } from '../common/errors.js';
+
+export interface QueuedEvent {
+  key: string | null;
+  value: Buffer;
+  onAck: () => void;
+}
+
+export interface BatcherOptions {
+  send: (batch: QueuedEvent[]) => Promise<void>;
+  maxEvents: number;
+  maxBytes: number;
+  lingerMs: number;
+  maxInflightBytes: number;
+  maxConcurrent?: number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** Called after a failed send; `attempt` counts consecutive failures. May rebuild the producer. */
+  onSendError?: (err: unknown, attempt: number, batchSize: number) => Promise<void> | void;
+  onSent?: (events: number, bytes: number, ms: number) => void;
+}
+
+export interface Batcher {
+  add(e: QueuedEvent): void;
+  /** Resolves when bytes in flight are below the bound. */
+  waitForRoom(): Promise<void>;
+  readonly hasRoom: boolean;
+  /** Send what is queued and wait until everything handed in so far is acknowledged (or `signal` aborts). */
+  flush(signal?: AbortSignal): Promise<void>;
+  /** Stop retrying: unacknowledged events stay unacknowledged (their sources re-read them after restart). */
+  stop(): void;
+  readonly inflightBytes: number;
+  readonly inflightEvents: number;
+  readonly healthy: boolean;
+  readonly lastError: string | undefined;
+}
+
+export function createBatcher(o: BatcherOptions): Batcher {
+  const maxConcurrent = o.maxConcurrent ?? 4;
+  let queue: QueuedEvent[] = [];
+  let queueBytes = 0;
+  let inflightBytes = 0; // queued + being sent
+  let inflightEvents = 0;
+  let sending = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let failures = 0;
+  let lastError: string | undefined;
+  const stopCtl = new AbortController();
+  let roomWaiters: Array<() => void> = [];
+  let idleWaiters: Array<() => void> = [];
+
+  function wakeRoom() {
+    if (inflightBytes < o.maxInflightBytes) {
+      const w = roomWaiters;
+      roomWaiters = [];
+      for (const f of w) f();
+    }
+    if (inflightEvents === 0) {
+      const w = idleWaiters;
+      idleWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  function schedule() {
+    if (queue.length === 0) return;
+    if (queue.length >= o.maxEvents || queueBytes >= o.maxBytes) {
+      dispatch();
+    } else if (!timer) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        dispatch();
+      }, o.lingerMs);
+    }
+  }
+
+  function dispatch() {
+    while (queue.length > 0 && sending < maxConcurrent) {
+      let n = 0;
+      let bytes = 0;
+      while (n < queue.length && n < o.maxEvents && (n === 0 || bytes + queue[n].value.length <= o.maxBytes)) {
+        bytes += queue[n].value.length;
+        n++;
+      }
+      const batch = queue.slice(0, n);
+      queue = queue.slice(n);
+      queueBytes -= bytes;
+      void sendBatch(batch, bytes);
+    }
+    if (timer && queue.length === 0) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+  }
+
+  async function sendBatch(batch: QueuedEvent[], bytes: number) {
+    sending++;
+    try {
+      for (;;) {
+        if (stopped) return; // left unacknowledged on purpose
+        const t0 = Date.now();
+        try {
+          await o.send(batch);
+          failures = 0;
+          lastError = undefined;
+          o.onSent?.(batch.length, bytes, Date.now() - t0);
+          break;
+        } catch (err) {
+          failures++;
+          lastError = errorMessage(err);
+          await o.onSendError?.(err, failures, batch.length);
+          await sleep(backoffMs(failures - 1, o.retryInitialMs ?? 200, o.retryMaxMs ?? 10_000), stopCtl.signal);
+        }
+      }
+      for (const e of batch) e.onAck();
+      inflightBytes -= bytes;
+      inflightEvents -= batch.length;
+    } finally {
+      sending--;
+      wakeRoom();
+      if (queue.length > 0) schedule();
+    }
+  }
+
+  return {
+    add(e) {
+      queue.push(e);
+      queueBytes += e.value.length;
+      inflightBytes += e.value.length;
+      inflightEvents++;
+      schedule();
+    },
+    get hasRoom() {
+      return inflightBytes < o.maxInflightBytes;
+    },
+    waitForRoom() {
+      if (inflightBytes < o.maxInflightBytes) return Promise.resolve();
+      return new Promise((resolve) => roomWaiters.push(resolve));
+    },
+    async flush(signal) {
+      dispatch();
+      if (inflightEvents === 0) return;
+      await new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+        // Keep dispatching as sends finish.
+        const iv = setInterval(() => {
+          dispatch();
+          if (inflightEvents === 0 || signal?.aborted) {
+            clearInterval(iv);
+            resolve();
+          }
+        }, 20);
+      });
+    },
+    stop() {
+      stopped = true;
+      stopCtl.abort();
+      if (timer) clearTimeout(timer);
+      const w = [...roomWaiters, ...idleWaiters];
+      roomWaiters = [];
+      idleWaiters = [];
+      for (const f of w) f();
+    },
+    get inflightBytes() {
+      return inflightBytes;
+    },
+    get inflightEvents() {
+      return inflightEvents;
+    },
+    get healthy() {
+      return failures === 0;
+    },
+    get lastError() {
+      return lastError;
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// Checkpoints: per file, the offset below which Kafka acknowledged every line. Written atomically (temp file,
+// fsync, rename, fsync of the directory) with a checksum; validated on load. A corrupt file is moved aside and
+// reported, and the agent then reads every file from the beginning: duplicates (deduplicated by id), never a gap.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LogshipError } from '../common/errors.js';
+
+export interface FileCheckpoint {
+  identity: string;
+  dev: number;
+  ino: number;
+  path: string;
+  offset: number;
+  /** sha256 (hex) of the first fpLen bytes: tells this file from another that reuses the inode. */
+  fp: string;
+  fpLen: number;
+  generation: number;
+  firstSeen: number;
+  updated: number;
+}
+
+export interface StreamCheckpoint {
+  /** Stream id: stable across restarts, so re-sent spooled lines keep their ids. */
+  identity: string;
+  seq: number;
+}
+
+export interface CheckpointState {
+  files: Record<string, FileCheckpoint>;
+  streams: Record<string, StreamCheckpoint>;
+}
+
+export interface LoadResult {
+  state: CheckpointState;
+  /** Set when the file existed but could not be trusted. */
+  corrupt?: { reason: string; movedTo: string };
+}
+
+const VERSION = 1;
+
+function checksum(state: CheckpointState): string {
+  return createHash('sha256').update(JSON.stringify(state)).digest('hex');
+}
+
+export function checkpointPath(dataDir: string): string {
+  return path.join(dataDir, 'checkpoints.json');
+}
+
+function validEntry(e: unknown): e is FileCheckpoint {
+  const x = e as FileCheckpoint;
+  return (
+    typeof x === 'object' && x !== null && typeof x.identity === 'string' && Number.isInteger(x.offset) && x.offset >= 0 &&
+    Number.isInteger(x.ino) && typeof x.fp === 'string' && Number.isInteger(x.fpLen) && Number.isInteger(x.generation)
+  );
+}
+
+export function loadCheckpoints(dataDir: string, now: () => number = Date.now): LoadResult {
+  const file = checkpointPath(dataDir);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: { files: {}, streams: {} } };
+    throw new LogshipError('LOGSHIP_ERR_CHECKPOINT_CORRUPT', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  let reason: string | undefined;
+  try {
+    const doc = JSON.parse(text) as { version: number; sha256: string; state: CheckpointState };
+    if (doc.version !== VERSION) reason = `unknown version ${doc.version}`;
+    else if (!doc.state || typeof doc.state.files !== 'object') reason = 'missing state';
+    else if (checksum(doc.state) !== doc.sha256) reason = 'checksum mismatch';
+    else if (!Object.values(doc.state.files).every(validEntry)) reason = 'invalid entry';
+    else return { state: { files: doc.state.files, streams: doc.state.streams ?? {} } };
+  } catch (err) {
+    reason = `not JSON (${(err as Error).message})`;
+  }
+  const movedTo = `${file}.corrupt-${now()}`;
+  try {
+    fs.renameSync(file, movedTo);
+  } catch {
+    /* keep going: the next write replaces it */
+  }
+  return { state: { files: {}, streams: {} }, corrupt: { reason: reason!, movedTo } };
+}
+
+/** Atomic replace: a crash at any point leaves either the old or the new file, whole. */
+export function writeCheckpoints(dataDir: string, state: CheckpointState): void {
+  const file = checkpointPath(dataDir);
+  const tmp = `${file}.tmp`;
+  const body = JSON.stringify({ version: VERSION, written_at: new Date().toISOString(), sha256: checksum(state), state });
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'w', 0o600);
+    fs.writeSync(fd, body);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+    const dfd = fs.openSync(dataDir, 'r');
+    try {
+      fs.fsyncSync(dfd);
+    } finally {
+      fs.closeSync(dfd);
+    }
+  } catch (err) {
+    if (fd !== undefined) fs.closeSync(fd);
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* nothing to clean */
+    }
+    throw new LogshipError('LOGSHIP_ERR_CHECKPOINT_WRITE', `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      retriable: true,
+      cause: err,
+    });
+  }
+}

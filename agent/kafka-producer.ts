@@ -1,0 +1,108 @@
+// The agent's Kafka adapter (and the admin calls both sides need). With sink/kafka-consumer.ts, the only files
+// that import kafkajs.
+import { CompressionTypes, Kafka, Partitioners, logLevel, type Producer as KProducer } from 'kafkajs';
+import { LogshipError } from '../common/errors.js';
+import type { KafkaClientOptions } from '../common/kafka-options.js';
+import type { Logger } from '../common/logger.js';
+
+export interface OutMessage {
+  key: string | null;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface Producer {
+  connect(): Promise<void>;
+  /** Resolves once every message is acknowledged by all in-sync replicas (acks: -1). */
+  send(topic: string, messages: OutMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+function kafkaLogCreator(log: Logger) {
+  return () =>
+    ({ level, log: entry }: { namespace: string; level: number; label: string; log: { message: string } & Record<string, unknown> }) => {
+      const { message, timestamp: _t, logger: _l, ...rest } = entry;
+      const fields = { component: 'kafkajs', ...rest };
+      if (level === logLevel.ERROR) log.warn(fields, message);
+      else if (level === logLevel.WARN) log.info(fields, message);
+      else log.debug(fields, message);
+    };
+}
+
+export function createKafka(opts: KafkaClientOptions, log: Logger): Kafka {
+  return new Kafka({
+    ...opts,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(log),
+    // Our own loop retries forever with backoff; kafkajs gives up sooner so we regain control and can pause reading.
+    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
+  } as ConstructorParameters<typeof Kafka>[0]);
+}
+
+/** kafkajs errors carry `retriable`; anything without it (a socket error) is worth another try. */
+export function isRetriableKafkaError(err: unknown): boolean {
+  const e = err as { retriable?: boolean; name?: string };
+  if (e && typeof e.retriable === 'boolean') return e.retriable || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionError';
+  return true;
+}
+
+export function createKafkaProducer(opts: KafkaClientOptions, log: Logger, compression: 'none' | 'gzip' = 'none'): Producer {
+  const kafka = createKafka(opts, log);
+  let producer: KProducer | undefined;
+  const comp = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  return {
+    async connect() {
+      producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true, maxInFlightRequests: 5, retry: { retries: 3 } });
+      await producer.connect();
+    },
+    async send(topic, messages) {
+      if (!producer) throw new LogshipError('LOGSHIP_ERR_KAFKA_PRODUCE', 'producer not connected', { retriable: true });
+      await producer.send({ topic, acks: -1, compression: comp, messages, timeout: opts.requestTimeout });
+    },
+    async disconnect() {
+      const p = producer;
+      producer = undefined;
+      if (p) await p.disconnect().catch(() => undefined);
+    },
+  };
+}
+
+export async function ensureTopics(opts: KafkaClientOptions, log: Logger, topics: Array<{ topic: string; partitions: number }>): Promise<void> {
+  const admin = createKafka(opts, log).admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: -1 })) });
+    }
+  } catch (err) {
+    throw new LogshipError('LOGSHIP_ERR_KAFKA_UNAVAILABLE', `Kafka at ${opts.brokers.join(',')}: ${(err as Error).message}`, { retriable: true, cause: err });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export interface TopicInfo { topic: string; partitions: Array<{ partition: number; high: string; low: string }> }
+
+export async function describeTopic(opts: KafkaClientOptions, log: Logger, topic: string): Promise<TopicInfo> {
+  const admin = createKafka(opts, log).admin();
+  try {
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return { topic, partitions: offsets.map((o) => ({ partition: o.partition, high: o.high, low: o.low })) };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export async function groupOffsets(opts: KafkaClientOptions, log: Logger, groupId: string, topic: string): Promise<Map<number, string>> {
+  const admin = createKafka(opts, log).admin();
+  try {
+    await admin.connect();
+    const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map(res[0].partitions.map((p) => [p.partition, p.offset]));
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

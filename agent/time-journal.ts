@@ -1,0 +1,101 @@
+// Read times of file lines, kept so a line re-read after a crash gets the @timestamp it had the first time
+// (the timestamp picks the daily index, and a different index would make a second document).
+// A mark (identity, offset, time) is appended before the lines of a newly read chunk are handed to the producer;
+// a line takes the time of the last mark at or below its offset. The append is a plain write: it survives a
+// process crash (kill -9). Power loss between the write and the next checkpoint fsync can lose marks; the line
+// then gets a new read time. Compacted when checkpoints are written.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface TimeJournal {
+  /** The time for a line at `offset` read now; records a mark when the chunk starting at chunkStart is new. */
+  timeFor(identity: string, offset: number): number;
+  noteChunk(identity: string, chunkStart: number, chunkEnd: number, now: number): void;
+  /** Drop marks below each identity's checkpoint (keeping the one that covers it). */
+  compact(keep: Map<string, number>): void;
+  close(): void;
+}
+
+interface Marks { offsets: number[]; times: number[]; high: number }
+
+export function openTimeJournal(dataDir: string): TimeJournal {
+  const file = path.join(dataDir, 'read-times.log');
+  const marks = new Map<string, Marks>();
+  try {
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const [id, a, b, t] = line.split(' ');
+      if (!id || t === undefined) continue; // a torn last line is ignored
+      const m = marks.get(id) ?? { offsets: [], times: [], high: 0 };
+      m.offsets.push(Number(a));
+      m.times.push(Number(t));
+      m.high = Math.max(m.high, Number(b));
+      marks.set(id, m);
+    }
+  } catch {
+    /* no journal yet */
+  }
+  let fd = fs.openSync(file, 'a');
+  let appended = 0;
+
+  function lookup(m: Marks, offset: number): number | undefined {
+    // Last mark with offset <= line offset (marks are appended in offset order per identity).
+    let lo = 0;
+    let hi = m.offsets.length - 1;
+    let ans = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (m.offsets[mid] <= offset) {
+        ans = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return ans >= 0 ? m.times[ans] : undefined;
+  }
+
+  return {
+    timeFor(identity, offset) {
+      const m = marks.get(identity);
+      if (!m) return Date.now();
+      return (offset < m.high ? lookup(m, offset) : undefined) ?? m.times[m.times.length - 1] ?? Date.now();
+    },
+    noteChunk(identity, chunkStart, chunkEnd, now) {
+      let m = marks.get(identity);
+      if (!m) {
+        m = { offsets: [], times: [], high: 0 };
+        marks.set(identity, m);
+      }
+      if (chunkEnd <= m.high) return; // re-reading known territory: times already recorded
+      const start = Math.max(chunkStart, m.high);
+      m.offsets.push(start);
+      m.times.push(now);
+      m.high = chunkEnd;
+      fs.writeSync(fd, `${identity} ${start} ${chunkEnd} ${now}\n`);
+      appended++;
+    },
+    compact(keep) {
+      if (appended < 1000) return;
+      let out = '';
+      for (const [id, m] of marks) {
+        const cp = keep.get(id);
+        if (cp === undefined) {
+          marks.delete(id);
+          continue;
+        }
+        let first = 0;
+        while (first + 1 < m.offsets.length && m.offsets[first + 1] <= cp) first++;
+        m.offsets = m.offsets.slice(first);
+        m.times = m.times.slice(first);
+        for (let i = 0; i < m.offsets.length; i++) out += `${id} ${m.offsets[i]} ${i + 1 < m.offsets.length ? m.offsets[i + 1] : m.high} ${m.times[i]}\n`;
+      }
+      const tmp = `${file}.tmp`;
+      fs.writeFileSync(tmp, out);
+      fs.renameSync(tmp, file);
+      fs.closeSync(fd);
+      fd = fs.openSync(file, 'a');
+      appended = 0;
+    },
+    close() {
+      fs.closeSync(fd);
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// `logship dlq list|replay`: what was dead-lettered and why; send originals back to the topic once fixed.
+import { EXIT, LogshipError } from '../common/errors.js';
+import { createLogger } from '../common/logger.js';
+import { kafkaClientOptions } from '../common/kafka-options.js';
+import { createKafkaProducer } from '../agent/kafka-producer.js';
+import { readTopicRange } from '../sink/kafka-consumer.js';
+import { originalOf, parseDeadLetter, type DeadLetter } from '../sink/dead-letter.js';
+import { configFlags, parse } from './args.js';
+import { loadFromFlags } from './commands.js';
+
+const HELP = `Usage: logship dlq list [--json] [-c FILE]
+       logship dlq replay [--dry-run] [-c FILE]
+
+list    prints every dead letter: time, stage, error type, source partition/offset, reason.
+replay  re-publishes the original events to the main topic (consumer group logship-dlq-replay remembers how far
+        it got, so a second replay does not resend). Events that fail again come back with their reason.
+
+Examples:
+  logship dlq list
+  logship dlq list --json | jq .reason
+  logship dlq replay
+`;
+
+export async function dlqCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values } = parse(rest, { ...configFlags, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } }, false);
+  if (!sub || sub === '--help' || sub === '-h' || values.help) {
+    process.stdout.write(HELP);
+    return sub ? EXIT.OK : EXIT.USAGE;
+  }
+  const cfg = loadFromFlags(values);
+  const log = createLogger({ level: cfg.log_level === 'info' ? 'warn' : cfg.log_level, name: 'dlq' });
+  const client = kafkaClientOptions(cfg, 'dlq');
+  if (sub === 'list') {
+    const n = await readTopicRange(client, log, cfg.kafka.dlq_topic, (r) => {
+      const d = parseDeadLetter(r.value);
+      if (!d) return void process.stdout.write(`${r.partition}/${r.offset} (not a logship dead letter)\n`);
+      if (values.json) process.stdout.write(JSON.stringify(d) + '\n');
+      else process.stdout.write(`${d.failed_at} ${d.stage} ${d.error_type} ${d.source.topic}/${d.source.partition}/${d.source.offset} ${d.reason}\n`);
+    });
+    process.stderr.write(`${n} dead letter(s) in ${cfg.kafka.dlq_topic}\n`);
+    return EXIT.OK;
+  }
+  if (sub === 'replay') {
+    const letters: DeadLetter[] = [];
+    await readTopicRange(
+      client, log, cfg.kafka.dlq_topic,
+      (r) => {
+        const d = parseDeadLetter(r.value);
+        if (d) letters.push(d);
+      },
+      { groupId: values['dry-run'] ? undefined : 'logship-dlq-replay', commit: !values['dry-run'] },
+    );
+    if (!values['dry-run'] && letters.length > 0) {
+      const p = createKafkaProducer(client, log);
+      await p.connect();
+      await p.send(cfg.kafka.topic, letters.map((d) => ({ key: d.source.key, value: originalOf(d), headers: { 'logship-replayed-from': `${d.source.partition}/${d.source.offset}` } })));
+      await p.disconnect();
+    }
+    process.stderr.write(`${values['dry-run'] ? 'would replay' : 'replayed'} ${letters.length} dead letter(s) to ${cfg.kafka.topic}\n`);
+    return EXIT.OK;
+  }
+  throw new LogshipError('LOGSHIP_ERR_USAGE', `unknown dlq command "${sub}" (list, replay)`);
+}

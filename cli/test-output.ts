@@ -1,0 +1,65 @@
+// `logship test-output`: are Kafka and Elasticsearch reachable and usable with this config?
+import { EXIT, errorMessage } from '../common/errors.js';
+import { createLogger } from '../common/logger.js';
+import { kafkaClientOptions } from '../common/kafka-options.js';
+import { createKafkaProducer, ensureTopics } from '../agent/kafka-producer.js';
+import { createEs } from '../sink/es-client.js';
+import { templateName } from '../sink/index-template.js';
+import { configFlags, parse } from './args.js';
+import { loadFromFlags } from './commands.js';
+
+const HELP = `Usage: logship test-output [-c FILE] [--kafka-only | --es-only]
+
+Checks Kafka (brokers reachable, topics exist or can be created, a record can be written with acks=-1 to
+the topic <topic>-check) and Elasticsearch (reachable, version, index template present). Exit 0 when all
+pass, 69 when a service is unavailable.
+
+Example:
+  logship test-output -c /etc/logship/agent.yaml
+`;
+
+export async function testOutputCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...configFlags, 'kafka-only': { type: 'boolean' }, 'es-only': { type: 'boolean' } }, false);
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.OK;
+  }
+  const cfg = loadFromFlags(values);
+  const log = createLogger({ level: 'error', name: 'test-output' });
+  let failed = false;
+  const say = (ok: boolean, what: string) => {
+    process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${what}\n`);
+    if (!ok) failed = true;
+  };
+  if (!values['es-only']) {
+    const client = { ...kafkaClientOptions(cfg, 'test-output'), requestTimeout: 10_000 };
+    try {
+      await ensureTopics(client, log, [
+        { topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions },
+        { topic: cfg.kafka.dlq_topic, partitions: 1 },
+      ]);
+      say(true, `kafka ${cfg.kafka.brokers.join(',')}: topics ${cfg.kafka.topic}, ${cfg.kafka.dlq_topic} exist`);
+      const p = createKafkaProducer(client, log);
+      await p.connect();
+      await p.send(`${cfg.kafka.topic}-check`, [{ key: 'logship-test-output', value: Buffer.from(JSON.stringify({ check: new Date().toISOString() })) }]);
+      await p.disconnect();
+      say(true, `kafka: record written with acks=-1 to ${cfg.kafka.topic}-check`);
+    } catch (err) {
+      say(false, `kafka ${cfg.kafka.brokers.join(',')}: ${errorMessage(err)}`);
+    }
+  }
+  if (!values['kafka-only']) {
+    const es = createEs(cfg);
+    try {
+      const info = await es.info();
+      say(true, `elasticsearch ${cfg.elasticsearch.url}: version ${info.version}, cluster ${info.clusterName}`);
+      const has = await es.getIndexTemplate(templateName(cfg));
+      say(has, `elasticsearch: index template ${templateName(cfg)} ${has ? 'present' : 'missing (the sink installs it at start)'}`);
+    } catch (err) {
+      say(false, `elasticsearch ${cfg.elasticsearch.url}: ${errorMessage(err)}`);
+    } finally {
+      await es.close();
+    }
+  }
+  return failed ? EXIT.UNAVAILABLE : EXIT.OK;
+}

@@ -1,0 +1,85 @@
+// The event: the only wire shape between agent and sink. Its field names are ECS names, so the sink indexes
+// the event as the document with no renaming. `v` is the wire version; the sink refuses versions it does not know.
+import { createHash } from 'node:crypto';
+import { LogshipError } from './errors.js';
+
+export const EVENT_VERSION = 1;
+
+export type SourceType = 'file' | 'stdin' | 'command';
+
+export interface LogEvent {
+  v: number;
+  '@timestamp': string;
+  message: string;
+  event: { id: string; created: string; kind?: 'event'; dataset?: string };
+  host: { name: string };
+  log: {
+    offset: number;
+    file?: { path: string };
+    level?: string;
+    /** Set when the line was cut at max_line_bytes. */
+    truncated?: boolean;
+    /** Set when the line was not valid UTF-8; invalid bytes were replaced by U+FFFD. */
+    invalid_utf8?: boolean;
+  };
+  logship: {
+    source: { type: SourceType; name: string; identity: string };
+    /** Lines joined into this event by multiline, when more than one. */
+    lines?: number;
+  };
+  /** Fields parsed from a JSON line, kept apart so one app's field types cannot break another's mapping. */
+  json?: Record<string, unknown>;
+  /** For events of `logship run`: the process' exit. */
+  process?: { exit_code?: number | null; signal?: string | null; command_line?: string };
+}
+
+/**
+ * The id of a line: a hash of where it came from. The same line read twice gets the same id (so Elasticsearch's
+ * `create` answers 409 for the second copy); two different lines never share one, because a source identity is
+ * never reused (see agent/file-identity.ts) and an offset is unique within a source.
+ */
+export function eventId(host: string, sourceIdentity: string, offset: number): string {
+  return createHash('sha256').update(host).update('\0').update(sourceIdentity).update('\0').update(String(offset)).digest('hex').slice(0, 32);
+}
+
+export function encodeEvent(e: LogEvent): Buffer {
+  return Buffer.from(JSON.stringify(e));
+}
+
+function fail(reason: string): never {
+  throw new LogshipError('LOGSHIP_ERR_EVENT_DECODE', reason);
+}
+
+function isObj(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Decodes and validates a record value. Throws LOGSHIP_ERR_EVENT_DECODE with a reason a human can act on. */
+export function decodeEvent(value: Buffer | string | null): LogEvent {
+  if (value === null || value.length === 0) fail('empty record value');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+  } catch (err) {
+    fail(`not JSON: ${(err as Error).message}`);
+  }
+  if (!isObj(parsed)) fail('not a JSON object');
+  const e = parsed;
+  if (e.v !== EVENT_VERSION) fail(`unknown event version ${JSON.stringify(e.v)} (this sink reads version ${EVENT_VERSION})`);
+  if (typeof e['@timestamp'] !== 'string' || Number.isNaN(Date.parse(e['@timestamp']))) fail('missing or invalid @timestamp');
+  if (typeof e.message !== 'string') fail('missing message');
+  if (!isObj(e.event) || typeof e.event.id !== 'string' || e.event.id.length === 0) fail('missing event.id');
+  if (!isObj(e.host) || typeof e.host.name !== 'string') fail('missing host.name');
+  if (!isObj(e.log) || typeof e.log.offset !== 'number') fail('missing log.offset');
+  if (!isObj(e.logship) || !isObj(e.logship.source) || typeof e.logship.source.identity !== 'string') fail('missing logship.source');
+  return e as unknown as LogEvent;
+}
+
+/** UTC day of the event's own timestamp: a re-delivered event lands in the same daily index as the first copy. */
+export function indexFor(prefix: string, timestamp: string): string {
+  const d = new Date(timestamp);
+  const y = d.getUTCFullYear();
+  const m = String(d.getUTCMonth() + 1).padStart(2, '0');
+  const day = String(d.getUTCDate()).padStart(2, '0');
+  return `${prefix}-${y}.${m}.${day}`;
+}

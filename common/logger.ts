@@ -1,0 +1,38 @@
+// Our own logs: JSON on stderr (stdout is for data), with configured secrets redacted before they are written.
+import { pino, type Logger } from 'pino';
+import { Writable } from 'node:stream';
+
+export type { Logger };
+
+export function redactText(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+export function createLogger(opts: { level?: string; name?: string; secrets?: string[]; destination?: NodeJS.WritableStream } = {}): Logger {
+  const secrets = opts.secrets ?? [];
+  const dest = opts.destination ?? process.stderr;
+  const pretty = dest === process.stderr && process.stderr.isTTY === true;
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      let line = secrets.length > 0 ? redactText(chunk.toString('utf8'), secrets) : chunk.toString('utf8');
+      if (pretty) line = prettyLine(line);
+      dest.write(line, cb as () => void);
+    },
+  });
+  return pino({ level: opts.level ?? 'info', name: opts.name, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, stream);
+}
+
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+function prettyLine(line: string): string {
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    const { time, level, msg, pid: _pid, name, ...rest } = o;
+    const extra = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
+    return `${String(time).slice(11, 23)} ${LEVELS[level as number] ?? level} ${name ? `[${name}] ` : ''}${msg}${extra}\n`;
+  } catch {
+    return line;
+  }
+}

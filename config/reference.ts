@@ -1,0 +1,45 @@
+// The configuration reference, generated from the schema (docs/CONFIG.md is this output).
+import { envNameFor } from './loader.js';
+import { schema, type Node } from './schema.js';
+
+function fmtDefault(n: Node): string {
+  if (n.kind === 'object') return '';
+  if (n.kind === 'strings') return n.default.length ? `[${n.default.map((s) => `"${s}"`).join(', ')}]` : '[]';
+  if (n.kind === 'string') return n.default === '' ? '""' : `"${n.default}"`;
+  return String(n.default);
+}
+
+function typeOf(n: Node): string {
+  switch (n.kind) {
+    case 'int':
+      return n.unit === 'ms' ? 'duration (ms)' : n.unit === 'bytes' ? 'size (bytes)' : 'integer';
+    case 'enum':
+      return n.values.join(' \\| ');
+    case 'strings':
+      return 'list of strings';
+    default:
+      return n.kind;
+  }
+}
+
+export function configReference(): string {
+  let out = '# logship configuration reference\n\n';
+  out += 'Generated from `config/schema.ts` by `logship config-doc`. One file configures agent and sink; each reads its part.\n\n';
+  out += 'Values may use `${VAR}` and `${VAR:-default}` (write `$$` for a literal `$`). Precedence: defaults < file < ';
+  out += '`LOGSHIP_<KEY_PATH>` environment variables < `--set key.path=value` < dedicated flags. Durations accept `500ms`, `5s`, `1m`; ';
+  out += 'sizes accept `64KiB`, `1MiB`. Unknown keys are errors.\n';
+  const walk = (node: Node, prefix: string) => {
+    if (node.kind !== 'object') return;
+    const leaves = Object.entries(node.fields).filter(([, v]) => v.kind !== 'object');
+    if (leaves.length > 0) {
+      out += `\n## ${prefix || '(top level)'}\n\n${prefix ? `${node.description}\n\n` : ''}| key | type | default | env | description |\n|---|---|---|---|---|\n`;
+      for (const [k, v] of leaves) {
+        const p = prefix ? `${prefix}.${k}` : k;
+        out += `| \`${p}\` | ${typeOf(v)} | \`${fmtDefault(v)}\` | \`${envNameFor(p)}\` | ${v.description.replace(/\|/g, '\\|')} |\n`;
+      }
+    }
+    for (const [k, v] of Object.entries(node.fields)) if (v.kind === 'object') walk(v, prefix ? `${prefix}.${k}` : k);
+  };
+  walk(schema, '');
+  return out;
+}
