@@ -49,9 +49,11 @@ export function createLineFramer(opts: LineFramerOptions): LineFramer {
   let held = 0; // bytes in parts
   let skipping = 0; // bytes of the current line skipped past max
   let skippedTotal = 0;
+  let lastByte = -1; // last byte of the current line so far, held or skipped
 
   function hold(piece: Buffer) {
     if (piece.length === 0) return;
+    lastByte = piece[piece.length - 1];
     const room = max - held;
     if (room >= piece.length) {
       parts.push(piece);
@@ -68,8 +70,11 @@ export function createLineFramer(opts: LineFramerOptions): LineFramer {
   function makeLine(end: number, partial: boolean): FramedLine {
     let bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts, held);
     const rawLen = held + skipping;
-    const truncated = skipping > 0;
-    if (!truncated && !partial && bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
+    // The CR of a CRLF is part of the terminator, not data: a line of exactly maxLineBytes ending in CRLF is whole.
+    const crlf = !partial && lastByte === CR;
+    const skippedData = crlf && skipping > 0 ? skipping - 1 : skipping;
+    const truncated = skippedData > 0;
+    if (crlf && skipping === 0) bytes = bytes.subarray(0, bytes.length - 1);
     if (truncated) {
       // Cut back to a character boundary so the kept prefix decodes cleanly.
       bytes = bytes.subarray(0, lastLeadIncomplete(bytes) ?? bytes.length);
@@ -84,10 +89,11 @@ export function createLineFramer(opts: LineFramerOptions): LineFramer {
       invalidUtf8: !valid,
       partial,
     };
-    skippedTotal += skipping;
+    skippedTotal += skippedData;
     parts = [];
     held = 0;
     skipping = 0;
+    lastByte = -1;
     lineStart = end;
     return line;
   }

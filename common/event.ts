@@ -39,7 +39,8 @@ export interface LogEvent {
  * never reused (see agent/file-identity.ts) and an offset is unique within a source.
  */
 export function eventId(host: string, sourceIdentity: string, offset: number): string {
-  return createHash('sha256').update(host).update('\0').update(sourceIdentity).update('\0').update(String(offset)).digest('hex').slice(0, 32);
+  // JSON-encode the parts: joined with a separator, ("a", "b\0c") and ("a\0b", "c") would hash the same bytes.
+  return createHash('sha256').update(JSON.stringify([host, sourceIdentity, offset])).digest('hex').slice(0, 32);
 }
 
 export function encodeEvent(e: LogEvent): Buffer {

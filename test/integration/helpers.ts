@@ -1,0 +1,231 @@
+// Test helpers: real processes, real Kafka, real Elasticsearch. Each test uses its own topic, group, index
+// prefix and state directory so tests cannot see each other's data.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const BIN = path.join(ROOT, 'bin/logship.js');
+export const BROKER = `127.0.0.1:${process.env.LOGSHIP_KAFKA_PORT ?? '9092'}`;
+export const ES = `http://127.0.0.1:${process.env.LOGSHIP_ES_PORT ?? '9200'}`;
+
+let counter = 0;
+export function uniq(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+}
+
+export function tmpDir(prefix = 'logship-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+let portBase = 20000 + (process.pid % 20000);
+export function freePort(): number {
+  return portBase++;
+}
+
+export interface TestEnv {
+  dir: string;
+  topic: string;
+  dlq: string;
+  group: string;
+  prefix: string;
+  host: string;
+  logs: string;
+  config: string;
+  agentMetrics: string;
+  sinkMetrics: string;
+}
+
+export function makeEnv(name: string, extra: Record<string, unknown> = {}): TestEnv {
+  const dir = tmpDir(`logship-${name}-`);
+  const id = uniq(name).toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const env: TestEnv = {
+    dir,
+    topic: `t-${id}`,
+    dlq: `t-${id}-dlq`,
+    group: `g-${id}`,
+    prefix: `i-${id}`,
+    host: `host-${id}`,
+    logs: path.join(dir, 'logs'),
+    config: path.join(dir, 'logship.yaml'),
+    agentMetrics: `127.0.0.1:${freePort()}`,
+    sinkMetrics: `127.0.0.1:${freePort()}`,
+  };
+  fs.mkdirSync(env.logs);
+  const cfg = deepMerge(
+    {
+      host_name: env.host,
+      log_level: 'debug',
+      kafka: { brokers: [BROKER], topic: env.topic, dlq_topic: env.dlq, topic_partitions: 2 },
+      elasticsearch: { url: ES, index_prefix: env.prefix, refresh_interval: '200ms' },
+      agent: {
+        data_dir: path.join(dir, 'state'),
+        files: { include: [`${env.logs}/*.log`] },
+        scan_interval_ms: 200,
+        poll_interval_ms: 50,
+        metrics_listen: env.agentMetrics,
+        batch: { linger_ms: 5 },
+      },
+      sink: { group_id: env.group, metrics_listen: env.sinkMetrics, bulk: { linger_ms: 50 }, session_timeout_ms: 10000 },
+    },
+    extra,
+  );
+  fs.writeFileSync(env.config, JSON.stringify(cfg, null, 2)); // JSON is YAML
+  return env;
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && typeof a[k] === 'object' ? deepMerge(a[k] as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+export interface Proc {
+  child: ChildProcess;
+  stderr: () => string;
+  stdout: () => string;
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+export function logship(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  if (opts.input !== undefined) child.stdin!.end(opts.input);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code, sig) => {
+      live.delete(child);
+      resolve(code ?? (sig ? 128 : null));
+    }),
+  );
+  return {
+    child,
+    stderr: () => err,
+    stdout: () => out,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function run(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}) {
+  const p = logship(args, opts);
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const code = await p.exited;
+  clearTimeout(timer);
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function esJson(method: string, p: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${ES}${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok && res.status !== 404) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : {};
+}
+
+export async function esCount(prefix: string, query?: unknown): Promise<number> {
+  await esJson('POST', `/${prefix}-*/_refresh?ignore_unavailable=true&allow_no_indices=true`);
+  const r = await esJson('POST', `/${prefix}-*/_count?ignore_unavailable=true&allow_no_indices=true`, query ? { query } : undefined);
+  return r.count ?? 0;
+}
+
+export async function esDocs(prefix: string, size = 10000): Promise<Array<{ _id: string; _index: string; _source: any }>> {
+  await esJson('POST', `/${prefix}-*/_refresh?ignore_unavailable=true&allow_no_indices=true`);
+  const r = await esJson('POST', `/${prefix}-*/_search?ignore_unavailable=true&allow_no_indices=true`, { size, query: { match_all: {} }, sort: [{ 'log.offset': 'asc' }] });
+  return r.hits?.hits ?? [];
+}
+
+export async function metricValue(address: string, name: string, labels?: Record<string, string>): Promise<number> {
+  const text = await (await fetch(`http://${address}/metrics`)).text();
+  let sum = 0;
+  let found = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || !line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if (labels && !Object.entries(labels).every(([k, v]) => (m[2] ?? '').includes(`${k}="${v}"`))) continue;
+    sum += Number(m[3]);
+    found = true;
+  }
+  if (!found) return 0;
+  return sum;
+}
+
+export function kafka() {
+  return new Kafka({ clientId: 'logship-test', brokers: [BROKER], logLevel: logLevel.NOTHING });
+}
+
+export interface Rec { partition: number; offset: string; key: string | null; value: string }
+
+/** Every record of a topic up to its current end. */
+export async function readTopic(topic: string, timeoutMs = 20_000): Promise<Rec[]> {
+  const k = kafka();
+  const admin = k.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  await admin.disconnect();
+  const want = [...ends.values()].reduce((a, b) => a + b, 0n) - 0n;
+  const out: Rec[] = [];
+  if (want === 0n) return out;
+  const consumer = k.consumer({ groupId: uniq('reader'), maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${want} records of ${topic}`)), timeoutMs);
+    consumer
+      .run({
+        eachMessage: async ({ partition, message }) => {
+          if (BigInt(message.offset) >= (ends.get(partition) ?? 0n)) return;
+          out.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? '' });
+          if (BigInt(out.length) >= want) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return out;
+}
+
+export async function produce(topic: string, messages: Array<{ key: string | null; value: string | Buffer }>) {
+  const p = kafka().producer({ allowAutoTopicCreation: true });
+  await p.connect();
+  await p.send({ topic, acks: -1, messages });
+  await p.disconnect();
+}
