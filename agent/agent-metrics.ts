@@ -1,5 +1,6 @@
 // The agent's internal events: one function each, updating the metric and writing the log line together.
-// Accounting that must balance: lines_read = lines_produced + in flight + lines_discarded (by reason).
+// Accounting that must balance: lines_read = lines_produced + lines in flight + lines_discarded (by reason)
+// + lines_joined (multiline continuation lines travel inside the event before them).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../common/logger.js';
 
@@ -19,6 +20,7 @@ export function createAgentMetrics(log: Logger) {
   const truncated = c('logship_agent_lines_truncated_total', 'Lines cut at max_line_bytes (sent, marked log.truncated).');
   const bytesSkipped = c('logship_agent_bytes_skipped_total', 'Bytes beyond max_line_bytes, skipped.');
   const invalidUtf8 = c('logship_agent_lines_invalid_utf8_total', 'Lines that were not valid UTF-8 (sent with U+FFFD, marked log.invalid_utf8).');
+  const joined = c('logship_agent_lines_joined_total', 'Lines joined onto the event before them by multiline (read, sent inside that event).');
   const partialFlushed = c('logship_agent_lines_partial_flushed_total', 'Last lines without newline sent after partial_line_flush_ms.');
   const produceErrors = c('logship_agent_produce_errors_total', 'Failed produce requests (retried).');
   const producerRebuilds = c('logship_agent_producer_rebuilds_total', 'Producer rebuilt after repeated failures.');
@@ -53,6 +55,9 @@ export function createAgentMetrics(log: Logger) {
     lineInvalidUtf8(source: string, offset: number) {
       invalidUtf8.inc();
       log.debug({ source, offset }, 'line is not valid UTF-8: sent with replacement characters');
+    },
+    linesJoined(n: number) {
+      joined.inc(n);
     },
     partialFlushed(source: string, offset: number) {
       partialFlushed.inc();

@@ -10,12 +10,16 @@ import { startHealthServer, type HealthServer, type Readiness } from '../common/
 import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
 import { createBatcher, type Batcher } from './batcher.js';
 import { loadCheckpoints, writeCheckpoints, type CheckpointState, type FileCheckpoint } from './checkpoint-store.js';
-import { FP_MAX, fileKey, fingerprint, newIdentity, readPrefix, sameFile } from './file-identity.js';
+import { FP_MAX, fileKey, fingerprint, headOf, identityFor, readPrefix, sameFile } from './file-identity.js';
 import { FileTailer, type RetiredGeneration, type TailerContext } from './file-tailer.js';
 import { createPathMatcher, type PathMatcher } from './glob.js';
 import { walkMatches, watchBases } from './file-discovery.js';
 import { createKafkaProducer, ensureTopics, isRetriableKafkaError, type Producer } from './kafka-producer.js';
 import { openTimeJournal, type TimeJournal } from './time-journal.js';
+import { StreamSource } from './stream-source.js';
+import { MULTILINE_PRESETS, createMultiline } from './multiline.js';
+import type { Readable } from 'node:stream';
+import type { SourceType } from '../common/event.js';
 
 export interface AgentDeps {
   log: Logger;
@@ -30,12 +34,17 @@ export interface Agent {
   readonly metrics: AgentMetrics;
   readonly batcher: Batcher;
   readonly metricsAddress: string | undefined;
-  /** Hand externally produced events (stdin, run) to the same batcher. */
   readonly host: string;
+  /** A stream source (stdin, a wrapped command's output), spooled and checkpointed with the files. */
+  addStream(name: string, type: SourceType): StreamSource;
 }
 
 const CHECKPOINT_EVERY_MS = 1000;
 const MAX_RETIRED = 64;
+/** How long a new file that starts like a file being read waits for that file to be truncated (copytruncate). */
+const COPY_WAIT_MS = 5000;
+/** Retired generations older than this are forgotten. */
+const RETIRED_TTL_MS = 3_600_000;
 
 export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   const log = deps.log;
@@ -73,8 +82,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   });
 
   const tailers = new Map<string, FileTailer>();
+  const streams = new Map<string, StreamSource>();
   let state: CheckpointState = { files: {}, streams: {} };
   let retired: RetiredGeneration[] = [];
+  const deferred = new Map<string, number>();
   let matcher: PathMatcher;
   let journal: TimeJournal;
   let watcher: FSWatcher | undefined;
@@ -97,9 +108,20 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     metrics,
     journal,
     now,
+    multiline:
+      a.multiline.mode === 'off'
+        ? undefined
+        : () =>
+            createMultiline({
+              continuation: new RegExp(a.multiline.mode === 'pattern' ? a.multiline.pattern : MULTILINE_PRESETS[a.multiline.mode]),
+              maxLines: a.multiline.max_lines,
+              maxBytes: a.multiline.max_bytes,
+              timeoutMs: a.multiline.timeout_ms,
+            }),
   });
 
   function retire(r: RetiredGeneration) {
+    retired = retired.filter((x) => now() - x.retiredAt < RETIRED_TTL_MS);
     retired.push(r);
     if (retired.length > MAX_RETIRED) retired = retired.slice(-MAX_RETIRED);
   }
@@ -128,18 +150,34 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         // Truncated while we were not running: what is there now is new.
         metrics.fileRotated('truncated', p, { old_offset: entry.offset, new_size: fst.size });
         const generation = entry.generation + 1;
-        entry = { ...entry, identity: newIdentity(fst.dev, fst.ino, generation, now()), generation, firstSeen: now(), offset: 0, fp: fingerprint(Buffer.alloc(0)), fpLen: 0 };
+        entry = { ...entry, identity: '', generation, firstSeen: now(), offset: 0, fp: fingerprint(Buffer.alloc(0)), fpLen: 0 };
         why = 'truncated while stopped';
       }
     } else {
       if (cp) metrics.fileRotated('replaced', p, { reason: 'inode reused by a different file' });
       // A copy made by copytruncate continues the generation it copies (same ids for the same bytes).
-      const copyOf = retired.find((r) => r.fpLen > 0 && fst.size >= r.fpLen && fingerprint(readPrefix(fd, r.fpLen)) === r.fp);
+      const copyOf = retired.find((r) => isCopyOf(r, fd, fst.size));
+      if (!copyOf && !deferred.has(key)) {
+        // Same first bytes as a file we are reading: maybe a copy whose source is about to be truncated.
+        // Wait a little before deciding; opening it as new now could send its lines twice under another id.
+        const live = [...tailers.values()].find((t) => t.looksCopiedInto(fd, fst.size));
+        if (live) {
+          deferred.set(key, now());
+          fs.closeSync(fd);
+          log.info({ path: p, like: live.path }, 'new file starts like a file being read: waiting to see whether it is a copytruncate copy');
+          return;
+        }
+      }
+      if (!copyOf && deferred.has(key) && now() - deferred.get(key)! < COPY_WAIT_MS) {
+        fs.closeSync(fd);
+        return;
+      }
+      deferred.delete(key);
       const firstSeen = now();
       const startAt = copyOf ? copyOf.offset : firstScan && a.read_from === 'end' && !forceBeginning ? fst.size : 0;
       const fpLen = Math.min(FP_MAX, startAt);
       entry = {
-        identity: copyOf ? copyOf.identity : newIdentity(fst.dev, fst.ino, 0, firstSeen),
+        identity: copyOf ? copyOf.identity : headIdentity(fd, fst),
         dev: fst.dev,
         ino: fst.ino,
         path: p,
@@ -151,7 +189,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         updated: firstSeen,
         birth: fst.birthtimeMs || undefined,
       };
-      if (copyOf) retired = retired.filter((r) => r !== copyOf);
+      if (copyOf) {
+        retired = retired.filter((r) => r !== copyOf);
+        metrics.fileRotated('renamed', p, { copy_of_identity: copyOf.identity, resume_at: copyOf.offset });
+      }
       why = copyOf ? 'copy of a truncated file' : startAt > 0 ? 'new, read_from end' : 'new';
       // Read-from-end must land on a line boundary: back up to just after the last newline.
       if (!copyOf && startAt > 0) entry.offset = lastLineStart(fd, startAt);
@@ -238,7 +279,9 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   function checkpointNow() {
     const files: Record<string, FileCheckpoint> = {};
     for (const [key, t] of tailers) files[key] = { ...t.checkpoint() };
-    const next: CheckpointState & { retired?: RetiredGeneration[] } = { files, streams: state.streams, retired };
+    const streamState = { ...state.streams };
+    for (const [name, src] of streams) streamState[name] = src.checkpoint();
+    const next: CheckpointState & { retired?: RetiredGeneration[] } = { files, streams: streamState, retired };
     try {
       writeCheckpoints(a.data_dir, next);
       state = next;
@@ -273,6 +316,16 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     host,
     get metricsAddress() {
       return health?.address;
+    },
+    addStream(name, type) {
+      const key = `${type}:${name}`;
+      const src = new StreamSource(name, type, state.streams[key], {
+        host, dataDir: a.data_dir, maxLineBytes: a.max_line_bytes, spoolMaxBytes: a.spool_max_bytes, spoolFull: a.spool_full,
+        parseJson: a.json === 'auto', batcher, metrics, now,
+      });
+      streams.set(key, src);
+      checkpointNow(); // the stream's identity is on disk before any of its lines leave
+      return src;
     },
     async start() {
       fs.mkdirSync(a.data_dir, { recursive: true });
@@ -313,12 +366,28 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       checkpointNow();
       updateGauges();
       for (const t of tailers.values()) t.close();
+      for (const s of streams.values()) s.close();
       journal?.close();
       await producer.disconnect().catch(() => undefined);
       await health?.close();
       log.info({ unacknowledged_lines: left }, left > 0 ? 'agent stopped; unacknowledged lines will be re-read on the next start' : 'agent stopped; everything acknowledged');
     },
   };
+}
+
+function headIdentity(fd: number, st: fs.Stats): string {
+  const head = headOf(fd, false);
+  return head ? identityFor(st.dev, st.ino, st.birthtimeMs || 0, head, 0) : '';
+}
+
+/** A retired generation matches a file that has its first bytes and the bytes just before where it stopped. */
+function isCopyOf(r: RetiredGeneration, fd: number, size: number): boolean {
+  if (r.fpLen === 0 || size < r.offset || size < r.fpLen) return false;
+  if (fingerprint(readPrefix(fd, r.fpLen)) !== r.fp) return false;
+  if (r.tailLen === 0) return true;
+  const buf = Buffer.alloc(r.tailLen);
+  const n = fs.readSync(fd, buf, 0, r.tailLen, r.offset - r.tailLen);
+  return n === r.tailLen && fingerprint(buf) === r.tailFp;
 }
 
 /** Offset just past the last newline before `end` (0 when none): where read_from=end starts. */

@@ -17,7 +17,7 @@ export const MAX_EVENT_BYTES = 1_000_000;
 
 export function buildEvent(host: string, src: SourceInfo, line: FramedLine, readTime: number, parseJson: boolean): LogEvent {
   const created = new Date(readTime).toISOString();
-  const parsed = parseJson && !line.truncated ? parseJsonLine(line.text) : undefined;
+  const parsed = parseJson && !line.truncated && !(line as FramedLine & { lines?: number }).lines ? parseJsonLine(line.text) : undefined;
   const e: LogEvent = {
     v: EVENT_VERSION,
     '@timestamp': parsed?.timestamp ?? created,
@@ -32,6 +32,8 @@ export function buildEvent(host: string, src: SourceInfo, line: FramedLine, read
   if (line.truncated) e.log.truncated = true;
   if (line.invalidUtf8) e.log.invalid_utf8 = true;
   if (parsed) e.json = parsed.fields;
+  const joined = (line as FramedLine & { lines?: number }).lines;
+  if (joined) e.logship.lines = joined;
   return e;
 }
 

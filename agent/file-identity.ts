@@ -23,8 +23,30 @@ export function readPrefix(fd: number, len: number): Buffer {
   return buf.subarray(0, got);
 }
 
-export function newIdentity(dev: number, ino: number, generation: number, firstSeen: number, salt = ''): string {
-  return createHash('sha256').update(`${dev}:${ino}:${generation}:${firstSeen}:${salt}`).digest('hex').slice(0, 24);
+/**
+ * The identity of a file generation, computed from the file itself so that it is the same after a lost
+ * checkpoint: device, inode, birth time (where the file system has one), the first line (up to 1024 bytes), and
+ * the generation (bumped on truncation). Two files that share a first line differ by inode or birth time; a
+ * reused inode differs by birth time (or, where there is none, by its first line).
+ */
+export function identityFor(dev: number, ino: number, birthMs: number, head: Buffer, generation: number): string {
+  return createHash('sha256')
+    .update(JSON.stringify(['file', dev, ino, Math.round(birthMs * 1000), generation]))
+    .update(head)
+    .digest('hex')
+    .slice(0, 24);
+}
+
+/**
+ * The bytes the identity is computed from: up to and including the first newline, at most FP_MAX. Undefined
+ * while the file has no newline in fewer than FP_MAX bytes, unless `force` (a line is about to be sent).
+ */
+export function headOf(fd: number, force: boolean): Buffer | undefined {
+  const buf = readPrefix(fd, FP_MAX);
+  const nl = buf.indexOf(0x0a);
+  if (nl !== -1) return buf.subarray(0, nl + 1);
+  if (buf.length === FP_MAX || (force && buf.length > 0)) return buf;
+  return undefined;
 }
 
 export function fileKey(st: { dev: number; ino: number }): string {

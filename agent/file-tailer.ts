@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import type { Batcher } from './batcher.js';
 import type { FileCheckpoint } from './checkpoint-store.js';
 import { buildEvent, encodeBounded } from './event-builder.js';
-import { FP_MAX, fingerprint, newIdentity, readPrefix } from './file-identity.js';
+import { FP_MAX, fingerprint, headOf, identityFor, readPrefix } from './file-identity.js';
 import { createAckWatermark, type AckWatermark } from './ack-watermark.js';
 import { createLineFramer, type FramedLine, type LineFramer } from './line-framer.js';
 import type { AgentMetrics } from './agent-metrics.js';
 import type { TimeJournal } from './time-journal.js';
+import type { Multiline } from './multiline.js';
 
 export interface TailerContext {
   host: string;
@@ -20,10 +21,23 @@ export interface TailerContext {
   metrics: AgentMetrics;
   journal: TimeJournal;
   now: () => number;
+  /** A new multiline joiner per file generation, when multiline is on. */
+  multiline?: () => Multiline;
 }
 
 /** A generation of a file that was truncated: kept so a copy made by copytruncate resumes where it stopped. */
-export interface RetiredGeneration { identity: string; fp: string; fpLen: number; offset: number; firstSeen: number }
+export interface RetiredGeneration {
+  identity: string;
+  fp: string;
+  fpLen: number;
+  /** Where reading stopped: a copy continues from here. */
+  offset: number;
+  /** sha256 of the tailLen bytes before offset: a copy has the same bytes there. */
+  tailFp: string;
+  tailLen: number;
+  firstSeen: number;
+  retiredAt: number;
+}
 
 export type ReadResult = 'data' | 'eof' | 'blocked' | 'closed';
 
@@ -40,6 +54,9 @@ export class FileTailer {
   private readOffset: number;
   private lastGrowth: number;
   private size = 0;
+  private ml: Multiline | undefined;
+  /** The last bytes read (up to FP_MAX), to recognise a copy of this generation after copytruncate. */
+  private tail: Buffer = Buffer.alloc(0);
   private onRetire: (r: RetiredGeneration) => void;
 
   constructor(key: string, path: string, fd: number, entry: FileCheckpoint & { birth?: number }, private ctx: TailerContext, onRetire: (r: RetiredGeneration) => void) {
@@ -52,6 +69,16 @@ export class FileTailer {
     this.marks = createAckWatermark(entry.offset);
     this.lastGrowth = ctx.now();
     this.onRetire = onRetire;
+    this.ml = ctx.multiline?.();
+  }
+
+  /** Sets the identity once the file has a first line (or `force`: a line is about to be sent). */
+  private resolveIdentity(force: boolean): boolean {
+    if (this.entry.identity) return true;
+    const head = headOf(this.fd, force);
+    if (!head) return false;
+    this.entry.identity = identityFor(this.entry.dev, this.entry.ino, this.entry.birth ?? 0, head, this.entry.generation);
+    return true;
   }
 
   /** Offset below which every line is acknowledged: the checkpoint. */
@@ -82,8 +109,15 @@ export class FileTailer {
       return 'data';
     }
     if (st.size === this.readOffset) {
+      if (this.ml?.pending) {
+        const events = this.ml.flush(this.ctx.now());
+        if (events.length > 0) {
+          this.send(events);
+          return 'data';
+        }
+      }
       if (this.ctx.partialFlushMs > 0 && this.framer.pendingBytes > 0 && this.ctx.now() - this.lastGrowth >= this.ctx.partialFlushMs) {
-        const line = this.framer.flushPartial();
+        const line = this.framer.pendingBytes > 0 && this.resolveIdentity(true) ? this.framer.flushPartial() : undefined;
         if (line) {
           this.ctx.metrics.partialFlushed(this.path, line.offset);
           this.emit([line]);
@@ -96,48 +130,69 @@ export class FileTailer {
     const buf = Buffer.allocUnsafe(want);
     const n = fs.readSync(this.fd, buf, 0, want, this.readOffset);
     if (n === 0) return 'eof';
-    const chunkStart = this.readOffset;
+    const lineStart = this.framer.pendingOffset;
     this.readOffset += n;
     this.lastGrowth = this.ctx.now();
-    this.ctx.journal.noteChunk(this.entry.identity, chunkStart, this.readOffset, this.lastGrowth);
     if (this.entry.fpLen < FP_MAX && this.readOffset > this.entry.fpLen) {
       const len = Math.min(FP_MAX, this.readOffset);
       this.entry.fp = fingerprint(readPrefix(this.fd, len));
       this.entry.fpLen = len;
     }
-    this.emit(this.framer.push(buf.subarray(0, n)));
+    this.tail = n >= FP_MAX ? Buffer.from(buf.subarray(n - FP_MAX, n)) : Buffer.concat([this.tail, buf.subarray(0, n)]).subarray(-FP_MAX);
+    const lines = this.framer.push(buf.subarray(0, n));
+    if (this.resolveIdentity(lines.length > 0)) this.ctx.journal.noteChunk(this.entry.identity, lineStart, this.readOffset, this.lastGrowth);
+    this.emit(lines);
     return 'data';
   }
 
   private emit(lines: FramedLine[]) {
     if (lines.length === 0) return;
-    const { host, metrics, batcher, journal, parseJson } = this.ctx;
-    const src = { type: 'file' as const, name: this.path, identity: this.entry.identity, path: this.path };
-    const marks = this.marks;
     let bytes = 0;
     for (const line of lines) {
       bytes += line.bytes + (line.partial ? 0 : 1);
-      if (line.truncated) metrics.lineTruncated(this.path, line.offset, line.bytes - this.ctx.maxLineBytes);
-      if (line.invalidUtf8) metrics.lineInvalidUtf8(this.path, line.offset);
+      if (line.truncated) this.ctx.metrics.lineTruncated(this.path, line.offset, line.bytes - this.ctx.maxLineBytes);
+      if (line.invalidUtf8) this.ctx.metrics.lineInvalidUtf8(this.path, line.offset);
+    }
+    this.ctx.metrics.linesReadBulk('file', lines.length, bytes);
+    if (!this.ml) return this.send(lines);
+    const now = this.ctx.now();
+    const events: FramedLine[] = [];
+    for (const line of lines) events.push(...this.ml.push(line, now));
+    this.send(events);
+  }
+
+  private send(lines: FramedLine[]) {
+    if (lines.length === 0) return;
+    const { host, metrics, batcher, journal, parseJson } = this.ctx;
+    const src = { type: 'file' as const, name: this.path, identity: this.entry.identity, path: this.path };
+    const marks = this.marks;
+    for (const line of lines) {
+      const joined = (line as FramedLine & { lines?: number }).lines;
+      if (joined) metrics.linesJoined(joined - 1);
       const ev = buildEvent(host, src, line, journal.timeFor(src.identity, line.offset), parseJson);
       const ticket = marks.add(line.end);
       batcher.add({ key: host, value: encodeBounded(ev), onAck: () => marks.ack(ticket) });
     }
-    metrics.linesReadBulk('file', lines.length, bytes);
   }
 
   /** Truncated in place: what is there now is new data, read from 0 under a new identity. */
   private truncated(newSize: number) {
-    // A held partial line belonged to the old content; send it rather than lose it.
-    const rest = this.framer.flushPartial();
+    // A held partial line (and a pending multiline event) belonged to the old content; send them rather than lose them.
+    const rest = this.framer.pendingBytes > 0 && this.resolveIdentity(true) ? this.framer.flushPartial() : undefined;
     if (rest) this.emit([rest]);
-    this.onRetire({ identity: this.entry.identity, fp: this.entry.fp, fpLen: this.entry.fpLen, offset: this.readOffset, firstSeen: this.entry.firstSeen });
+    if (this.ml) this.send(this.ml.flush(this.ctx.now(), true));
+    this.ml = this.ctx.multiline?.();
+    this.onRetire({
+      identity: this.entry.identity, fp: this.entry.fp, fpLen: this.entry.fpLen, offset: this.readOffset,
+      tailFp: fingerprint(this.tail), tailLen: this.tail.length, firstSeen: this.entry.firstSeen, retiredAt: this.ctx.now(),
+    });
+    this.tail = Buffer.alloc(0);
     this.ctx.metrics.fileRotated('truncated', this.path, { old_offset: this.readOffset, new_size: newSize });
     const generation = this.entry.generation + 1;
     const firstSeen = this.ctx.now();
     this.entry = {
       ...this.entry,
-      identity: newIdentity(this.entry.dev, this.entry.ino, generation, firstSeen),
+      identity: '', // from the new content's first line, once there is one
       generation,
       firstSeen,
       offset: 0,
@@ -155,6 +210,22 @@ export class FileTailer {
     this.entry.path = this.path;
     this.entry.updated = this.ctx.now();
     return this.entry;
+  }
+
+  /** Is the file at `fd` (size `size`) a copy of what this tailer has read so far? Same first and last bytes. */
+  looksCopiedInto(fd: number, size: number): boolean {
+    if (this.closed || this.entry.fpLen === 0 || size < this.entry.fpLen) return false;
+    if (fingerprint(readPrefix(fd, this.entry.fpLen)) !== this.entry.fp) return false;
+    // A copy in progress is a prefix of its source: compare the copy's last bytes with the source's at the same place.
+    const ours = fs.fstatSync(this.fd).size;
+    // Larger than the source now: the source may have just been truncated (we will see it on our next read).
+    if (size > ours) return true;
+    const len = Math.min(FP_MAX, size);
+    const a = Buffer.alloc(len);
+    const b = Buffer.alloc(len);
+    const na = fs.readSync(this.fd, a, 0, len, size - len);
+    const nb = fs.readSync(fd, b, 0, len, size - len);
+    return na === len && nb === len && a.equals(b);
   }
 
   close() {

@@ -21,20 +21,29 @@ interface Marks { offsets: number[]; times: number[]; high: number }
 export function openTimeJournal(dataDir: string): TimeJournal {
   const file = path.join(dataDir, 'read-times.log');
   const marks = new Map<string, Marks>();
+  let torn = false;
   try {
-    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-      const [id, a, b, t] = line.split(' ');
-      if (!id || t === undefined) continue; // a torn last line is ignored
+    const text = fs.readFileSync(file, 'utf8');
+    // A torn last line has no newline: the next append must not be glued onto it.
+    torn = text.length > 0 && !text.endsWith('\n');
+    const lines = text.split('\n');
+    lines.pop(); // empty, or a torn write whose fields may be cut short: only whole lines count
+    for (const line of lines) {
+      const f = line.split(' ');
+      const [a, b, t] = [Number(f[1]), Number(f[2]), Number(f[3])];
+      if (f.length !== 4 || !f[0] || !Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(t)) continue; // torn or damaged
+      const id = f[0];
       const m = marks.get(id) ?? { offsets: [], times: [], high: 0 };
-      m.offsets.push(Number(a));
-      m.times.push(Number(t));
-      m.high = Math.max(m.high, Number(b));
+      m.offsets.push(a);
+      m.times.push(t);
+      m.high = Math.max(m.high, b);
       marks.set(id, m);
     }
   } catch {
     /* no journal yet */
   }
   let fd = fs.openSync(file, 'a');
+  if (torn) fs.writeSync(fd, '\n');
   let appended = 0;
 
   function lookup(m: Marks, offset: number): number | undefined {

@@ -135,6 +135,16 @@ function crossChecks(cfg: Config, problems: ConfigProblem[]) {
     if (v && !/^[^\s]*:\d+$/.test(v)) problems.push({ path: key, reason: `"${v}" is not host:port` });
   }
   if (cfg.kafka.sasl.mechanism !== 'none' && !cfg.kafka.sasl.username) problems.push({ path: 'kafka.sasl.username', reason: `needed for ${cfg.kafka.sasl.mechanism}` });
+  if (cfg.agent.multiline.mode === 'pattern') {
+    if (!cfg.agent.multiline.pattern) problems.push({ path: 'agent.multiline.pattern', reason: 'needed when mode is pattern' });
+    else {
+      try {
+        new RegExp(cfg.agent.multiline.pattern);
+      } catch (err) {
+        problems.push({ path: 'agent.multiline.pattern', reason: `not a valid regular expression: ${(err as Error).message}` });
+      }
+    }
+  }
   if (cfg.kafka.topic === cfg.kafka.dlq_topic) problems.push({ path: 'kafka.dlq_topic', reason: 'must differ from kafka.topic' });
 }
 

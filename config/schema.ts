@@ -74,6 +74,13 @@ export const schema = obj('logship configuration', {
     read_buffer_bytes: bytes(256 * 1024, 'Bytes read from a file at a time.', 4096),
     max_line_bytes: bytes(1024 * 1024, 'Longer lines are cut: the first max_line_bytes are sent with log.truncated=true, the rest is counted and skipped.', 16),
     partial_line_flush_ms: ms(0, 'Send a last line that has no newline after it was idle this long (then it is never sent again). 0: wait for the newline.'),
+    multiline: obj('Join continuation lines (stack traces) into one event. Off by default.', {
+      mode: oneOf('off', ['off', 'java', 'python', 'pattern'], 'off, a preset (java, python), or pattern: lines matching `pattern` continue the event before them.'),
+      pattern: str('', 'Regular expression (JavaScript) of a continuation line, for mode: pattern.'),
+      max_lines: int(500, 'Most lines joined into one event.', { min: 2, unit: 'count' }),
+      max_bytes: bytes(1024 * 1024, 'Most bytes joined into one event.', 64),
+      timeout_ms: ms(1000, 'An event waiting for continuation lines is sent after this long without one.', 1),
+    }),
     json: oneOf('auto', ['auto', 'off'], 'auto: a line that is a JSON object is parsed into `json` and its time and level used.'),
     batch: obj('Batches sent to Kafka.', {
       max_events: int(2000, 'Events per produce request.', { min: 1, unit: 'count' }),

@@ -38,6 +38,7 @@ export interface Config {
     read_buffer_bytes: number;
     max_line_bytes: number;
     partial_line_flush_ms: number;
+    multiline: { mode: 'off' | 'java' | 'python' | 'pattern'; pattern: string; max_lines: number; max_bytes: number; timeout_ms: number };
     json: 'auto' | 'off';
     batch: { max_events: number; max_bytes: number; linger_ms: number };
     max_inflight_bytes: number;

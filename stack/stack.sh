@@ -206,7 +206,12 @@ wait_healthy() {
 stop_pid() { # pidfile name marker
   local pidf="$1" name="$2" marker="$3" pid=""
   [ -f "$pidf" ] && pid="$(cat "$pidf" 2>/dev/null || true)"
-  local pids; pids="$( { [ -n "$pid" ] && echo "$pid"; pgrep -f -- "-Dlogship.stack=$marker" || true; } | sort -u)"
+  # The marker is the same for every stack instance: only processes whose command line names this instance's
+  # directory are ours (another instance, e.g. LOGSHIP_STACK_DIR=... on other ports, must survive our `down`).
+  local found p2 pids=""
+  found="$(pgrep -f -- "-Dlogship.stack=$marker" || true)"
+  for p2 in $found; do tr '\0' ' ' < "/proc/$p2/cmdline" 2>/dev/null | grep -qF -- "$DIR/" && pids="$pids $p2"; done
+  pids="$( { [ -n "$pid" ] && echo "$pid"; for p2 in $pids; do echo "$p2"; done; } | sort -u)"
   [ -n "$pids" ] || { rm -f "$pidf"; return 0; }
   kill $pids 2>/dev/null || true
   for _ in $(seq 1 60); do

@@ -1,10 +1,11 @@
 // Test helpers: real processes, real Kafka, real Elasticsearch. Each test uses its own topic, group, index
 // prefix and state directory so tests cannot see each other's data.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { encodeEvent, eventId, EVENT_VERSION, type LogEvent } from '../../common/event.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BIN = path.join(ROOT, 'bin/logship.js');
@@ -228,4 +229,151 @@ export async function produce(topic: string, messages: Array<{ key: string | nul
   await p.connect();
   await p.send({ topic, acks: -1, messages });
   await p.disconnect();
+}
+
+// ---- Sink tests: events, configs, offsets, the stack instance ----
+
+/** A config beside env.config with `extra` merged in (e.g. another group id or metrics port). Returns its path. */
+export function deriveConfig(env: TestEnv, name: string, extra: Record<string, unknown>): string {
+  const base = JSON.parse(fs.readFileSync(env.config, 'utf8')) as Record<string, unknown>;
+  const file = path.join(env.dir, `${name}.yaml`);
+  fs.writeFileSync(file, JSON.stringify(deepMerge(base, extra), null, 2));
+  return file;
+}
+
+const T0 = Date.now();
+
+/**
+ * A valid wire event for (host, identity, offset), the same on every call: the id is eventId(host, identity,
+ * offset) and @timestamp is derived from the offset (`dayOffset` moves it by whole days, to spread over indices).
+ */
+export function testEvent(host: string, identity: string, offset: number, opts: { dayOffset?: number; message?: string } = {}): LogEvent {
+  const ts = new Date(T0 - (opts.dayOffset ?? 0) * 86_400_000 + offset).toISOString();
+  return {
+    v: EVENT_VERSION,
+    '@timestamp': ts,
+    message: opts.message ?? `line ${offset} of ${identity}`,
+    event: { id: eventId(host, identity, offset), created: ts },
+    host: { name: host },
+    log: { offset, file: { path: `/var/log/${identity}.log` } },
+    logship: { source: { type: 'file', name: `/var/log/${identity}.log`, identity } },
+  };
+}
+
+/** Produces with acks=-1, keyed by host name, in chunks. */
+export async function produceEvents(topic: string, events: LogEvent[], chunk = 500): Promise<void> {
+  const p = kafka().producer({ allowAutoTopicCreation: true });
+  await p.connect();
+  try {
+    for (let i = 0; i < events.length; i += chunk) {
+      await p.send({ topic, acks: -1, messages: events.slice(i, i + chunk).map((e) => ({ key: e.host.name, value: encodeEvent(e) })) });
+    }
+  } finally {
+    await p.disconnect();
+  }
+}
+
+export async function createTopic(topic: string, partitions: number): Promise<void> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Per partition: the high watermark (the offset the next record will get). */
+export async function topicEnds(topic: string): Promise<Map<number, string>> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Per partition: the group's committed offset ('-1' when none). */
+export async function committedOffsets(group: string, topic: string): Promise<Map<number, string>> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const r = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return new Map((r[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function groupState(group: string): Promise<{ state: string; members: number }> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const d = (await admin.describeGroups([group])).groups[0];
+    return { state: d.state, members: d.members.length };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Every event.id in the indices with the number of documents carrying it (composite aggregation, all pages). */
+export async function esIdCounts(prefix: string): Promise<Map<string, number>> {
+  await esJson('POST', `/${prefix}-*/_refresh?ignore_unavailable=true&allow_no_indices=true`);
+  const out = new Map<string, number>();
+  let after: unknown;
+  for (;;) {
+    const r = await esJson('POST', `/${prefix}-*/_search?ignore_unavailable=true&allow_no_indices=true`, {
+      size: 0,
+      aggs: { ids: { composite: { size: 5000, sources: [{ id: { terms: { field: 'event.id' } } }], ...(after ? { after } : {}) } } },
+    });
+    const agg = r.aggregations?.ids;
+    if (!agg || agg.buckets.length === 0) break;
+    for (const b of agg.buckets) out.set(b.key.id, b.doc_count);
+    after = agg.after_key;
+    if (!after) break;
+  }
+  return out;
+}
+
+/** Asserts the index holds exactly the expected ids, each once. Returns a one-line summary for the test log. */
+export async function expectExactlyOnce(prefix: string, ids: Iterable<string>): Promise<string> {
+  const want = new Set(ids);
+  const counts = await esIdCounts(prefix);
+  const total = await esCount(prefix);
+  const missing = [...want].filter((id) => !counts.has(id));
+  const twice = [...counts].filter(([, n]) => n > 1);
+  const extra = [...counts.keys()].filter((id) => !want.has(id));
+  if (missing.length || twice.length || extra.length || total !== want.size)
+    throw new Error(`index ${prefix}-*: ${total} documents for ${want.size} events; missing ${missing.length}, more than once ${twice.length}, unexpected ${extra.length}`);
+  return `${total} documents, ${counts.size} distinct ids, each once`;
+}
+
+/** Runs stack/stack.sh on this test run's instance (LOGSHIP_STACK_DIR and the ports come from the environment). */
+export function stackSh(args: string[], env: Record<string, string> = {}): void {
+  const r = spawnSync('bash', [path.join(ROOT, 'stack/stack.sh'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`stack.sh ${args.join(' ')} failed (exit ${r.status})`);
+}
+
+/** Starts `logship sink -c config` and waits until its /healthz answers (or /readyz, with ready: true). */
+export async function startSink(config: string, metrics: string, opts: { ready?: boolean; timeoutMs?: number } = {}): Promise<Proc> {
+  const p = logship(['sink', '-c', config]);
+  const probe = opts.ready === false ? 'healthz' : 'readyz';
+  await waitFor(`sink at ${metrics} ${probe}`, async () => {
+    if (p.child.exitCode !== null) throw new Error(`sink exited ${p.child.exitCode}: ${p.stderr().slice(-2000)}`);
+    return fetch(`http://${metrics}/${probe}`).then((r) => r.ok).catch(() => false);
+  }, opts.timeoutMs ?? 60_000, 100);
+  return p;
+}
+
+/** A metric of a process that may be gone: 0 when it does not answer. */
+export async function metricOr0(address: string, name: string, labels?: Record<string, string>): Promise<number> {
+  return metricValue(address, name, labels).catch(() => 0);
+}
+
+/** Whether the group's committed offset is at the high watermark of every partition (an empty one needs none). */
+export async function committedToEnd(group: string, topic: string): Promise<{ ok: boolean; text: string }> {
+  const [ends, c] = await Promise.all([topicEnds(topic), committedOffsets(group, topic)]);
+  const ok = [...ends].every(([p, h]) => c.get(p) === h || (h === '0' && (c.get(p) ?? '-1') === '-1'));
+  return { ok, text: [...ends].sort(([a], [b]) => a - b).map(([p, h]) => `p${p} ${c.get(p) ?? '-1'}/${h}`).join(', ') };
 }

@@ -1,0 +1,170 @@
+// A stream source: stdin or one output of a wrapped command. Lines are framed, written to the spool, then
+// produced; the checkpoint is the sequence number below which Kafka acknowledged everything. When the spool
+// is full the input is paused (back-pressure on the pipe) or, if configured, new lines are dropped and counted.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { EVENT_VERSION, eventId, type LogEvent, type SourceType } from '../common/event.js';
+import { parseJsonLine } from '../common/json-line.js';
+import { createAckWatermark, type AckWatermark } from './ack-watermark.js';
+import type { AgentMetrics } from './agent-metrics.js';
+import type { Batcher } from './batcher.js';
+import type { StreamCheckpoint } from './checkpoint-store.js';
+import { encodeBounded } from './event-builder.js';
+import { createLineFramer, type FramedLine } from './line-framer.js';
+import { Spool, type SpoolRecord } from './spool.js';
+
+export interface StreamContext {
+  host: string;
+  dataDir: string;
+  maxLineBytes: number;
+  spoolMaxBytes: number;
+  spoolFull: 'block' | 'drop_newest';
+  parseJson: boolean;
+  batcher: Batcher;
+  metrics: AgentMetrics;
+  now: () => number;
+}
+
+export function streamIdentity(host: string, name: string, created: number): string {
+  return createHash('sha256').update(JSON.stringify(['stream', host, name, created])).digest('hex').slice(0, 24);
+}
+
+export class StreamSource {
+  readonly name: string;
+  readonly type: SourceType;
+  readonly identity: string;
+  private nextSeq: number;
+  private marks: AckWatermark;
+  private spool: Spool;
+  private input: Readable | undefined;
+  private paused = false;
+  private ended = false;
+  private endWaiters: Array<() => void> = [];
+
+  constructor(name: string, type: SourceType, cp: StreamCheckpoint | undefined, private ctx: StreamContext) {
+    this.name = name;
+    this.type = type;
+    this.identity = cp?.identity ?? streamIdentity(ctx.host, name, ctx.now());
+    const acked = cp?.seq ?? 0;
+    this.spool = new Spool(path.join(ctx.dataDir, 'spool', this.identity), ctx.spoolMaxBytes);
+    const left = this.spool.load(acked);
+    this.nextSeq = left.length > 0 ? left[left.length - 1].seq + 1 : acked;
+    this.marks = createAckWatermark(acked);
+    // What a previous run spooled and Kafka never acknowledged goes first, with its original ids and times.
+    for (const r of left) this.produce(r);
+  }
+
+  checkpoint(): StreamCheckpoint {
+    this.spool.release(this.marks.watermark);
+    return { identity: this.identity, seq: this.marks.watermark };
+  }
+
+  get pending(): number {
+    return this.marks.pending;
+  }
+
+  /** Reads `input` to its end. Resolves when it ended and every line is in the spool. */
+  attach(input: Readable): Promise<void> {
+    this.input = input;
+    const framer = createLineFramer({ maxLineBytes: this.ctx.maxLineBytes });
+    input.on('data', (chunk: Buffer) => {
+      for (const line of framer.push(chunk)) this.accept(line);
+      this.applyBackpressure();
+    });
+    return new Promise((resolve) => {
+      const finish = () => {
+        if (this.ended) return;
+        const last = framer.flushPartial();
+        if (last) this.accept(last);
+        this.ended = true;
+        this.spool.sync();
+        resolve();
+      };
+      input.on('end', finish);
+      input.on('close', finish);
+      input.on('error', finish);
+    });
+  }
+
+  /** An event that is not a line: the exit of a wrapped command. */
+  recordExit(code: number | null, signal: string | null, commandLine: string): void {
+    const msg = signal ? `process exited on signal ${signal}` : `process exited with code ${code}`;
+    const rec: SpoolRecord = { seq: this.nextSeq++, time: this.ctx.now(), message: msg, exitCode: code, signal };
+    this.spool.append(rec);
+    this.spool.sync();
+    this.produce(rec, commandLine);
+  }
+
+  private accept(line: FramedLine) {
+    this.ctx.metrics.lineRead(this.type, line.bytes);
+    if (line.truncated) this.ctx.metrics.lineTruncated(this.name, this.nextSeq, line.bytes - this.ctx.maxLineBytes);
+    if (line.invalidUtf8) this.ctx.metrics.lineInvalidUtf8(this.name, this.nextSeq);
+    if (this.spool.full && this.ctx.spoolFull === 'drop_newest') {
+      this.ctx.metrics.linesDiscarded('spool_full', 1, this.name);
+      return;
+    }
+    const rec: SpoolRecord = { seq: this.nextSeq++, time: this.ctx.now(), message: line.text, truncated: line.truncated || undefined, invalidUtf8: line.invalidUtf8 || undefined };
+    this.spool.append(rec);
+    this.produce(rec);
+  }
+
+  private produce(r: SpoolRecord, commandLine?: string) {
+    const parsed = this.ctx.parseJson && !r.truncated && r.exitCode === undefined ? parseJsonLine(r.message) : undefined;
+    const created = new Date(r.time).toISOString();
+    const e: LogEvent = {
+      v: EVENT_VERSION,
+      '@timestamp': parsed?.timestamp ?? created,
+      message: r.message,
+      event: { id: eventId(this.ctx.host, this.identity, r.seq), created },
+      host: { name: this.ctx.host },
+      log: { offset: r.seq },
+      logship: { source: { type: this.type, name: this.name, identity: this.identity } },
+    };
+    if (parsed?.level) e.log.level = parsed.level;
+    if (r.truncated) e.log.truncated = true;
+    if (r.invalidUtf8) e.log.invalid_utf8 = true;
+    if (parsed) e.json = parsed.fields;
+    if (r.exitCode !== undefined) e.process = { exit_code: r.exitCode, signal: r.signal ?? null, command_line: commandLine };
+    const ticket = this.marks.add(r.seq + 1);
+    this.ctx.batcher.add({
+      key: this.ctx.host,
+      value: encodeBounded(e),
+      onAck: () => {
+        this.marks.ack(ticket);
+        this.applyBackpressure();
+        if (this.marks.pending === 0) for (const w of this.endWaiters.splice(0)) w();
+      },
+    });
+  }
+
+  /** Pause the pipe while the spool is full or the producer has no room; resume when both have room. */
+  private applyBackpressure() {
+    if (!this.input || this.ended) return;
+    if (this.ctx.spoolFull === 'block') {
+      if (this.spool.bytes > 0 && this.marks.pending > 0) this.spool.release(this.marks.watermark);
+    }
+    const stop = (this.ctx.spoolFull === 'block' && this.spool.full) || !this.ctx.batcher.hasRoom;
+    if (stop && !this.paused) {
+      this.paused = true;
+      this.input.pause();
+      const retry = () => {
+        this.paused = false;
+        this.applyBackpressure();
+        if (!this.paused) this.input?.resume();
+      };
+      if (!this.ctx.batcher.hasRoom) void this.ctx.batcher.waitForRoom().then(() => setTimeout(retry, 10));
+      else setTimeout(retry, 50);
+    }
+  }
+
+  /** Resolves when every line so far is acknowledged. */
+  drained(): Promise<void> {
+    if (this.marks.pending === 0) return Promise.resolve();
+    return new Promise((r) => this.endWaiters.push(r));
+  }
+
+  close() {
+    this.spool.close();
+  }
+}

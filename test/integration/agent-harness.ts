@@ -1,0 +1,71 @@
+// Oracle for agent tests: the exact set of lines that reached Kafka, with their ids.
+import fs from 'node:fs';
+import { expect } from 'vitest';
+import type { LogEvent } from '../../common/event.js';
+import { readTopic, waitFor, type TestEnv } from './helpers.js';
+
+export interface Shipped {
+  events: LogEvent[];
+  /** message -> ids seen for it */
+  byMessage: Map<string, Set<string>>;
+  /** id -> messages seen for it */
+  byId: Map<string, Set<string>>;
+  records: number;
+}
+
+export async function shipped(env: TestEnv): Promise<Shipped> {
+  const recs = await readTopic(env.topic).catch(() => []);
+  const events = recs.map((r) => JSON.parse(r.value) as LogEvent);
+  const byMessage = new Map<string, Set<string>>();
+  const byId = new Map<string, Set<string>>();
+  for (const e of events) {
+    (byMessage.get(e.message) ?? byMessage.set(e.message, new Set()).get(e.message)!).add(e.event.id);
+    (byId.get(e.event.id) ?? byId.set(e.event.id, new Set()).get(e.event.id)!).add(e.message);
+  }
+  return { events, byMessage, byId, records: recs.length };
+}
+
+export async function waitShipped(env: TestEnv, expected: string[], timeoutMs = 30_000): Promise<Shipped> {
+  let last: Shipped | undefined;
+  try {
+    return await waitFor(`${expected.length} lines in Kafka`, async () => {
+      last = await shipped(env);
+      return expected.every((l) => last!.byMessage.has(l)) ? last : undefined;
+    }, timeoutMs, 300);
+  } catch (err) {
+    const missing = expected.filter((l) => !last?.byMessage.has(l));
+    throw new Error(`${(err as Error).message}; missing ${missing.length}: ${missing.slice(0, 5).join(' | ')}`);
+  }
+}
+
+/**
+ * Every expected line is there; nothing else is; each line has exactly one id and no id is shared by two lines.
+ * Duplicate records are allowed only when `allowDuplicates` (a crash happened); they must carry the same id.
+ */
+export function expectExactly(s: Shipped, expected: string[], opts: { allowDuplicates?: boolean } = {}) {
+  const want = new Set(expected);
+  const extra = [...s.byMessage.keys()].filter((m) => !want.has(m));
+  expect(extra.slice(0, 5)).toEqual([]);
+  for (const l of expected) {
+    const ids = s.byMessage.get(l);
+    expect(ids, `line missing: ${l}`).toBeDefined();
+    expect(ids!.size, `line has ${ids!.size} ids: ${l}`).toBe(1);
+  }
+  for (const [id, msgs] of s.byId) expect(msgs.size, `id ${id} shared by ${[...msgs].slice(0, 2).join(' | ')}`).toBe(1);
+  if (!opts.allowDuplicates) expect(s.records).toBe(expected.length);
+}
+
+export function lines(prefix: string, from: number, to: number): string[] {
+  const out: string[] = [];
+  for (let i = from; i < to; i++) out.push(`${prefix}-${String(i).padStart(6, '0')} some text to make the line longer than a few bytes`);
+  return out;
+}
+
+export function append(file: string, ls: string[]) {
+  if (ls.length > 0) fs.appendFileSync(file, ls.join('\n') + '\n');
+}
+
+export function checkpointOf(env: TestEnv): { files: Record<string, { path: string; offset: number; identity: string }>; streams: Record<string, { seq: number }> } {
+  const doc = JSON.parse(fs.readFileSync(`${env.dir}/state/checkpoints.json`, 'utf8'));
+  return doc.state;
+}
