@@ -55,16 +55,14 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   const makeProducer = deps.createProducer ?? (() => createKafkaProducer(kafkaClientOptions(cfg, 'agent'), log, a.compression));
   let producer = makeProducer();
   let connected = false;
+  let connecting: Promise<void> | undefined;
   const batcher = createBatcher({
     maxEvents: a.batch.max_events,
     maxBytes: a.batch.max_bytes,
     lingerMs: a.batch.linger_ms,
     maxInflightBytes: a.max_inflight_bytes,
     async send(batch) {
-      if (!connected) {
-        await producer.connect();
-        connected = true;
-      }
+      await connect();
       await producer.send(cfg.kafka.topic, batch.map((e) => ({ key: e.key, value: e.value })));
     },
     async onSendError(err, attempt, n) {
@@ -74,12 +72,30 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         const old = producer;
         producer = makeProducer();
         connected = false;
+        connecting = undefined;
         await old.disconnect().catch(() => undefined);
         metrics.producerRebuilt(errorMessage(err));
       }
     },
     onSent: (events, bytes, ms) => metrics.produced(events, bytes, ms),
   });
+
+  /** One connect for all concurrent sends: parallel connects of one kafkajs producer race each other. */
+  function connect(): Promise<void> {
+    if (connected) return Promise.resolve();
+    const p = producer;
+    connecting ??= p.connect().then(
+      () => {
+        connected = p === producer;
+        connecting = undefined;
+      },
+      (err) => {
+        connecting = undefined;
+        throw err;
+      },
+    );
+    return connecting;
+  }
 
   const tailers = new Map<string, FileTailer>();
   const streams = new Map<string, StreamSource>();
@@ -305,7 +321,8 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
 
   function readiness(): Readiness {
     const reasons: string[] = [];
-    if (!batcher.healthy) reasons.push(`kafka: ${batcher.lastError ?? 'produce failing'}`);
+    if (!connected) reasons.push('kafka: producer not connected');
+    else if (!batcher.healthy) reasons.push(`kafka: ${batcher.lastError ?? 'produce failing'}`);
     if (lastCheckpointError) reasons.push(`checkpoint: ${lastCheckpointError}`);
     return { ready: reasons.length === 0, reasons };
   }
@@ -342,6 +359,8 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       ensureTopics(kafkaClientOptions(cfg, 'agent-admin'), log, [{ topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions }]).catch((err) =>
         log.warn({ err: errorMessage(err) }, 'could not check the topic; producing anyway (brokers may auto-create it)'),
       );
+      // Connect now, not at the first line, so /readyz tells the truth from the start.
+      void connect().catch((err) => log.warn({ err: errorMessage(err) }, 'Kafka not reachable yet; will keep trying when there is something to send'));
       scan();
       if (a.files.include.length > 0) watcher = watchBases(matcher, () => scan());
       timers = [

@@ -29,6 +29,8 @@ export interface Batcher {
   /** Resolves when bytes in flight are below the bound. */
   waitForRoom(): Promise<void>;
   readonly hasRoom: boolean;
+  /** Bytes that may still be handed in before the bound is reached. */
+  readonly room: number;
   /** Send what is queued and wait until everything handed in so far is acknowledged (or `signal` aborts). */
   flush(signal?: AbortSignal): Promise<void>;
   /** Stop retrying: unacknowledged events stay unacknowledged (their sources re-read them after restart). */
@@ -137,6 +139,9 @@ export function createBatcher(o: BatcherOptions): Batcher {
     },
     get hasRoom() {
       return inflightBytes < o.maxInflightBytes;
+    },
+    get room() {
+      return Math.max(0, o.maxInflightBytes - inflightBytes);
     },
     waitForRoom() {
       if (inflightBytes < o.maxInflightBytes) return Promise.resolve();

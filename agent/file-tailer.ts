@@ -126,7 +126,9 @@ export class FileTailer {
       }
       return 'eof';
     }
-    const want = Math.min(this.ctx.readBufferBytes, st.size - this.readOffset);
+    // Encoded events are larger than the bytes they come from (JSON, ids): read a quarter of the room left, so
+    // what one read adds stays close to max_inflight_bytes.
+    const want = Math.min(this.ctx.readBufferBytes, st.size - this.readOffset, Math.max(4096, Math.floor(this.ctx.batcher.room / 4)));
     const buf = Buffer.allocUnsafe(want);
     const n = fs.readSync(this.fd, buf, 0, want, this.readOffset);
     if (n === 0) return 'eof';

@@ -26,7 +26,8 @@ function streamConfig(values: { config?: string; set?: string[] }, kind: string,
 
 export async function stdinAgentCommand(values: { config?: string; set?: string[]; source?: string }): Promise<number> {
   const source = values.source ?? 'stdin';
-  const cfg = streamConfig(values, 'stdin', source, true);
+  // stdin mode ships stdin only (files belong to the daemon agent) and exits when the pipe closes.
+  const cfg = streamConfig(values, 'stdin', source, false);
   const log = createLogger({ level: cfg.log_level, name: 'agent', secrets: secretsOf(cfg) });
   const agent = createAgent(cfg, { log });
   await agent.start();
@@ -41,7 +42,6 @@ export async function stdinAgentCommand(values: { config?: string; set?: string[
   process.on('SIGTERM', () => void stop(EXIT.OK));
   process.on('SIGINT', () => void stop(EXIT.OK));
   await stream.attach(process.stdin);
-  if (cfg.agent.files.include.length > 0) return -1; // still tailing files: run until signalled
   log.info({ source }, 'stdin ended; waiting for Kafka to acknowledge every line');
   await stop(EXIT.OK);
   return EXIT.OK;
