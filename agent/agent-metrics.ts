@@ -9,7 +9,7 @@ export const MAX_FILE_LABELS = 200;
 
 export function createAgentMetrics(log: Logger) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'logship_agent_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'logship_agent_' });
   const c = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
   const g = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
   const linesRead = c('logship_agent_lines_read_total', 'Lines (events) read from sources.', ['source_type']);

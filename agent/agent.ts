@@ -42,7 +42,7 @@ export interface Agent {
 const CHECKPOINT_EVERY_MS = 1000;
 const MAX_RETIRED = 64;
 /** How long a new file that starts like a file being read waits for that file to be truncated (copytruncate). */
-const COPY_WAIT_MS = 5000;
+const COPY_WAIT_MS = 30_000;
 /** Retired generations older than this are forgotten. */
 const RETIRED_TTL_MS = 3_600_000;
 
@@ -102,11 +102,14 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   let state: CheckpointState = { files: {}, streams: {} };
   let retired: RetiredGeneration[] = [];
   const deferred = new Map<string, number>();
+  /** A rotation decision that must reach the checkpoint file before more work is done. */
+  let dirty = false;
   let matcher: PathMatcher;
   let journal: TimeJournal;
   let watcher: FSWatcher | undefined;
   let timers: NodeJS.Timeout[] = [];
   let pumping = false;
+  let rr = 0;
   let pumpAgain = false;
   let stopping = false;
   let firstScan = true;
@@ -137,9 +140,12 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   });
 
   function retire(r: RetiredGeneration) {
-    retired = retired.filter((x) => now() - x.retiredAt < RETIRED_TTL_MS);
+    retired = retired.filter((x) => now() - x.retiredAt < RETIRED_TTL_MS && x.identity !== r.identity);
     retired.push(r);
     if (retired.length > MAX_RETIRED) retired = retired.slice(-MAX_RETIRED);
+    // On disk at once: a crash before the next periodic checkpoint must not forget it (a copy would be read
+    // again under a new identity, i.e. as duplicate documents).
+    dirty = true;
   }
 
   function openFile(p: string, st: fs.Stats) {
@@ -163,14 +169,30 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       entry = { ...cp, path: p };
       why = 'checkpoint';
       if (fst.size < entry.offset) {
-        // Truncated while we were not running: what is there now is new.
+        // Truncated while we were not running: what is there now is new. If it was copytruncate, the copy
+        // continues the old generation from the checkpoint (found by its first and last bytes).
         metrics.fileRotated('truncated', p, { old_offset: entry.offset, new_size: fst.size });
+        if (cp.tailFp !== undefined) {
+          retire({
+            identity: cp.identity, fp: cp.fp, fpLen: cp.fpLen, offset: cp.offset, resumeAt: cp.offset, tailFp: cp.tailFp, tailLen: cp.tailLen ?? 0,
+            firstSeen: cp.firstSeen, retiredAt: now(),
+          });
+        }
         const generation = entry.generation + 1;
         entry = { ...entry, identity: '', generation, firstSeen: now(), offset: 0, fp: fingerprint(Buffer.alloc(0)), fpLen: 0 };
         why = 'truncated while stopped';
       }
     } else {
-      if (cp) metrics.fileRotated('replaced', p, { reason: 'inode reused by a different file' });
+      if (cp) {
+        metrics.fileRotated('replaced', p, { reason: 'different content at this inode (reused, or truncated and rewritten while stopped)' });
+        // Its old content may live on in a copy (copytruncate while we were stopped): let a copy continue it.
+        if (cp.tailFp !== undefined) {
+          retire({
+            identity: cp.identity, fp: cp.fp, fpLen: cp.fpLen, offset: cp.offset, resumeAt: cp.offset, tailFp: cp.tailFp, tailLen: cp.tailLen ?? 0,
+            firstSeen: cp.firstSeen, retiredAt: now(),
+          });
+        }
+      }
       // A copy made by copytruncate continues the generation it copies (same ids for the same bytes).
       const copyOf = retired.find((r) => isCopyOf(r, fd, fst.size));
       if (!copyOf && !deferred.has(key)) {
@@ -190,10 +212,11 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       }
       deferred.delete(key);
       const firstSeen = now();
-      const startAt = copyOf ? copyOf.offset : firstScan && a.read_from === 'end' && !forceBeginning ? fst.size : 0;
+      const startAt = copyOf ? copyOf.resumeAt ?? copyOf.offset : firstScan && a.read_from === 'end' && !forceBeginning ? fst.size : 0;
       const fpLen = Math.min(FP_MAX, startAt);
       entry = {
-        identity: copyOf ? copyOf.identity : headIdentity(fd, fst),
+        // From the first line as it is read, not as it is now: the file may be rewritten before we read it.
+        identity: copyOf ? copyOf.identity : startAt > 0 ? headIdentity(fd, fst) : '',
         dev: fst.dev,
         ino: fst.ino,
         path: p,
@@ -207,7 +230,8 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       };
       if (copyOf) {
         retired = retired.filter((r) => r !== copyOf);
-        metrics.fileRotated('renamed', p, { copy_of_identity: copyOf.identity, resume_at: copyOf.offset });
+        dirty = true;
+        metrics.fileRotated('renamed', p, { copy_of_identity: copyOf.identity, resume_at: copyOf.resumeAt ?? copyOf.offset });
       }
       why = copyOf ? 'copy of a truncated file' : startAt > 0 ? 'new, read_from end' : 'new';
       // Read-from-end must land on a line boundary: back up to just after the last newline.
@@ -215,11 +239,22 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     }
     const t = new FileTailer(key, p, fd, entry, ctx(), retire);
     tailers.set(key, t);
+    // A new file's identity and first bytes go to disk at once: should we crash before the periodic
+    // checkpoint, a copy of it (copytruncate) can still be recognised on restart.
+    if (why !== 'checkpoint') dirty = true;
+    if (dirty && !firstScan) checkpointNow();
     metrics.fileOpened(p, entry.offset, entry.identity, why);
   }
 
+  function known(st: fs.Stats): boolean {
+    const key = fileKey(st);
+    return tailers.has(key) || state.files[key] !== undefined;
+  }
+
   function scan() {
-    const found = walkMatches(matcher);
+    // Files we know (open or checkpointed) first: a truncation found while opening them retires a generation
+    // that a copy among the new files may continue.
+    const found = walkMatches(matcher).sort((x, y) => Number(!known(x.stat)) - Number(!known(y.stat)));
     const seen = new Set<string>();
     for (const f of found) {
       const key = fileKey(f.stat);
@@ -233,7 +268,11 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         t.atPath = true;
         continue;
       }
-      openFile(f.path, f.stat);
+      try {
+        openFile(f.path, f.stat);
+      } catch (err) {
+        log.error({ path: f.path, err: errorMessage(err) }, 'cannot open file; will retry on next scan');
+      }
     }
     for (const [key, t] of tailers) {
       if (seen.has(key)) continue;
@@ -252,6 +291,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       firstScan = false;
       // Entries for files that are gone are dropped once: nothing left to read there.
       for (const key of Object.keys(state.files)) if (!tailers.has(key)) delete state.files[key];
+      if (dirty) checkpointNow();
     }
     void pump();
   }
@@ -268,7 +308,13 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         let progressed = true;
         while (progressed && !stopping) {
           progressed = false;
-          for (const t of tailers.values()) {
+          let blocked = false;
+          // Round-robin from a moving start: when room is short, the first file in line would otherwise always
+          // take it (fairness: one fast file must not starve the others).
+          const list = [...tailers.values()];
+          const start = list.length > 0 ? rr++ % list.length : 0;
+          for (let i = 0; i < list.length; i++) {
+            const t = list[(start + i) % list.length];
             if (stopping) break;
             let r;
             try {
@@ -278,10 +324,13 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
               continue;
             }
             if (r === 'data') progressed = true;
-            else if (r === 'blocked') {
-              await batcher.waitForRoom();
-              progressed = true;
-            }
+            else if (r === 'blocked') blocked = true;
+          }
+          if (dirty) checkpointNow();
+          if (blocked) {
+            // Wait for room, but look at every file again at least every 250 ms (truncation, new data).
+            await Promise.race([batcher.waitForRoom(), new Promise((r) => setTimeout(r, 250))]);
+            progressed = true;
           }
           // Yield to the event loop between rounds so acks and timers run.
           if (progressed) await new Promise((r) => setImmediate(r));
@@ -300,6 +349,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     const next: CheckpointState & { retired?: RetiredGeneration[] } = { files, streams: streamState, retired };
     try {
       writeCheckpoints(a.data_dir, next);
+      dirty = false;
       state = next;
       metrics.checkpointWritten();
       lastCheckpointError = undefined;
@@ -364,7 +414,13 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       scan();
       if (a.files.include.length > 0) watcher = watchBases(matcher, () => scan());
       timers = [
-        setInterval(scan, a.scan_interval_ms),
+        setInterval(() => {
+          try {
+            scan();
+          } catch (err) {
+            log.error({ err: errorMessage(err) }, 'scan failed; will retry');
+          }
+        }, a.scan_interval_ms),
         setInterval(() => void pump(), a.poll_interval_ms),
         setInterval(checkpointNow, CHECKPOINT_EVERY_MS),
         setInterval(updateGauges, 1000),
@@ -401,7 +457,7 @@ function headIdentity(fd: number, st: fs.Stats): string {
 
 /** A retired generation matches a file that has its first bytes and the bytes just before where it stopped. */
 function isCopyOf(r: RetiredGeneration, fd: number, size: number): boolean {
-  if (r.fpLen === 0 || size < r.offset || size < r.fpLen) return false;
+  if (r.fpLen === 0 || size < r.offset || size < r.fpLen || r.tailLen > r.offset) return false;
   if (fingerprint(readPrefix(fd, r.fpLen)) !== r.fp) return false;
   if (r.tailLen === 0) return true;
   const buf = Buffer.alloc(r.tailLen);

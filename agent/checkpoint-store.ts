@@ -18,6 +18,9 @@ export interface FileCheckpoint {
   generation: number;
   firstSeen: number;
   updated: number;
+  /** sha256 of the tailLen bytes before offset: recognises a copy (copytruncate) made while we were stopped. */
+  tailFp?: string;
+  tailLen?: number;
 }
 
 export interface StreamCheckpoint {

@@ -59,6 +59,9 @@ export function fileKey(st: { dev: number; ino: number }): string {
  */
 export function sameFile(cp: FileCheckpoint & { birth?: number }, fd: number, st: fs.Stats): boolean {
   if (cp.birth && st.birthtimeMs && Math.abs(cp.birth - st.birthtimeMs) > 1) return false;
+  // Shorter than what we read: truncated in place (copytruncate while we were stopped). The caller starts a new
+  // generation, so even a reused inode cannot inherit the old ids.
+  if (st.size < cp.offset) return true;
   if (st.size < cp.fpLen) return false;
   if (cp.fpLen === 0) return true;
   return fingerprint(readPrefix(fd, cp.fpLen)) === cp.fp;

@@ -30,8 +30,11 @@ export interface RetiredGeneration {
   identity: string;
   fp: string;
   fpLen: number;
-  /** Where reading stopped: a copy continues from here. */
+  /** Where reading stopped: the copy must have the same bytes just before it. */
   offset: number;
+  /** Where the copy continues: the acknowledged watermark (lines after it may still be in flight, and a crash
+   * would lose them if the copy skipped them; re-reading them gives the same ids). */
+  resumeAt: number;
   /** sha256 of the tailLen bytes before offset: a copy has the same bytes there. */
   tailFp: string;
   tailLen: number;
@@ -73,9 +76,19 @@ export class FileTailer {
   }
 
   /** Sets the identity once the file has a first line (or `force`: a line is about to be sent). */
-  private resolveIdentity(force: boolean): boolean {
+  private resolveIdentity(force: boolean, firstChunk?: Buffer): boolean {
     if (this.entry.identity) return true;
-    const head = headOf(this.fd, force);
+    // The head comes from the bytes just read when they start at 0: the file may already have been truncated
+    // again, and an empty identity would make every generation's ids collide.
+    let head: Buffer | undefined;
+    if (firstChunk && firstChunk.length > 0) {
+      const nl = firstChunk.indexOf(0x0a);
+      if (nl !== -1 && nl < FP_MAX) head = firstChunk.subarray(0, nl + 1);
+      else if (firstChunk.length >= FP_MAX || force) head = firstChunk.subarray(0, Math.min(FP_MAX, firstChunk.length));
+    } else {
+      head = headOf(this.fd, force);
+    }
+    if (!head && force) head = Buffer.from(`unknown-head:${this.entry.firstSeen}:${this.ctx.now()}`);
     if (!head) return false;
     this.entry.identity = identityFor(this.entry.dev, this.entry.ino, this.entry.birth ?? 0, head, this.entry.generation);
     return true;
@@ -101,13 +114,17 @@ export class FileTailer {
   /** Read one chunk (fairness: the caller round-robins over files). */
   readOnce(): ReadResult {
     if (this.closed) return 'closed';
-    if (!this.ctx.batcher.hasRoom) return 'blocked';
+    // Truncation is noticed even while reading waits for room: a copytruncate copy is waiting on it.
     const st = fs.fstatSync(this.fd);
+    const changed = st.size !== this.size;
     this.size = st.size;
-    if (st.size < this.readOffset) {
+    // Truncated and already written past our position again (copytruncate, then a busy writer) shows only as
+    // different first bytes: check them whenever the size changed.
+    if (st.size < this.readOffset || (changed && this.prefixChanged())) {
       this.truncated(st.size);
       return 'data';
     }
+    if (!this.ctx.batcher.hasRoom) return 'blocked';
     if (st.size === this.readOffset) {
       if (this.ml?.pending) {
         const events = this.ml.flush(this.ctx.now());
@@ -133,6 +150,7 @@ export class FileTailer {
     const n = fs.readSync(this.fd, buf, 0, want, this.readOffset);
     if (n === 0) return 'eof';
     const lineStart = this.framer.pendingOffset;
+    const chunkStart = this.readOffset;
     this.readOffset += n;
     this.lastGrowth = this.ctx.now();
     if (this.entry.fpLen < FP_MAX && this.readOffset > this.entry.fpLen) {
@@ -142,7 +160,7 @@ export class FileTailer {
     }
     this.tail = n >= FP_MAX ? Buffer.from(buf.subarray(n - FP_MAX, n)) : Buffer.concat([this.tail, buf.subarray(0, n)]).subarray(-FP_MAX);
     const lines = this.framer.push(buf.subarray(0, n));
-    if (this.resolveIdentity(lines.length > 0)) this.ctx.journal.noteChunk(this.entry.identity, lineStart, this.readOffset, this.lastGrowth);
+    if (this.resolveIdentity(lines.length > 0, chunkStart === 0 ? buf.subarray(0, n) : undefined)) this.ctx.journal.noteChunk(this.entry.identity, lineStart, this.readOffset, this.lastGrowth);
     this.emit(lines);
     return 'data';
   }
@@ -185,7 +203,7 @@ export class FileTailer {
     if (this.ml) this.send(this.ml.flush(this.ctx.now(), true));
     this.ml = this.ctx.multiline?.();
     this.onRetire({
-      identity: this.entry.identity, fp: this.entry.fp, fpLen: this.entry.fpLen, offset: this.readOffset,
+      identity: this.entry.identity, fp: this.entry.fp, fpLen: this.entry.fpLen, offset: this.readOffset, resumeAt: this.marks.watermark,
       tailFp: fingerprint(this.tail), tailLen: this.tail.length, firstSeen: this.entry.firstSeen, retiredAt: this.ctx.now(),
     });
     this.tail = Buffer.alloc(0);
@@ -195,6 +213,8 @@ export class FileTailer {
     this.entry = {
       ...this.entry,
       identity: '', // from the new content's first line, once there is one
+      tailFp: undefined,
+      tailLen: undefined,
       generation,
       firstSeen,
       offset: 0,
@@ -208,16 +228,35 @@ export class FileTailer {
 
   /** The checkpoint record as it should be written now. */
   checkpoint(): FileCheckpoint {
+    if (this.entry.offset !== this.marks.watermark || this.entry.tailFp === undefined || (this.entry.tailLen ?? 0) > this.marks.watermark) {
+      const len = Math.min(FP_MAX, this.marks.watermark);
+      const buf = Buffer.alloc(len);
+      const n = this.closed || len === 0 ? 0 : fs.readSync(this.fd, buf, 0, len, this.marks.watermark - len);
+      if (n === len) {
+        this.entry.tailFp = fingerprint(buf);
+        this.entry.tailLen = len;
+      } else {
+        this.entry.tailFp = undefined;
+        this.entry.tailLen = undefined;
+      }
+    }
     this.entry.offset = this.marks.watermark;
     this.entry.path = this.path;
     this.entry.updated = this.ctx.now();
     return this.entry;
   }
 
+  private prefixChanged(): boolean {
+    if (this.entry.fpLen === 0) return false;
+    return fingerprint(readPrefix(this.fd, this.entry.fpLen)) !== this.entry.fp;
+  }
+
   /** Is the file at `fd` (size `size`) a copy of what this tailer has read so far? Same first and last bytes. */
   looksCopiedInto(fd: number, size: number): boolean {
     if (this.closed || this.entry.fpLen === 0 || size < this.entry.fpLen) return false;
     if (fingerprint(readPrefix(fd, this.entry.fpLen)) !== this.entry.fp) return false;
+    // We have not noticed yet that the source was truncated and rewritten: it is likely a copy.
+    if (this.prefixChanged()) return true;
     // A copy in progress is a prefix of its source: compare the copy's last bytes with the source's at the same place.
     const ours = fs.fstatSync(this.fd).size;
     // Larger than the source now: the source may have just been truncated (we will see it on our next read).
