@@ -82,22 +82,27 @@ describe('chaos: crashes', () => {
     const seed = seedFor(name);
     const rand = rng(seed);
     const t0 = Date.now();
-    const env = chaosEnv('sinkkill', { sink: { bulk: { max_docs: 200, concurrency: 2 } } });
+    // Big bulks at a high rate: most kills land between a bulk and its commit, which is what this is about.
+    const env = chaosEnv('sinkkill', { sink: { bulk: { max_docs: 2000, concurrency: 1 }, session_timeout_ms: 6000 } });
     const file = path.join(env.logs, 'app.log');
     const p = new Pipeline(env);
     p.startAgent();
     p.startSink();
     const w = new Writer(file, 'sinkkill');
-    w.start(20, 10);
+    w.start(40, 10);
     let kills = 0;
     let redelivered = 0;
     const until = Date.now() + (CI_SUBSET ? 15_000 : 40_000);
     while (Date.now() < until) {
-      await sleep(800 + rand() * 2000);
+      // A killed member stays in the group until its session times out, so the successor gets partitions only
+      // then. Wait until it is indexing (a backlog built meanwhile), then kill it mid-bulk: its own successor
+      // must meet documents it already created (409s).
+      await waitFor('sink indexing', async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_created_total')) > 0 || undefined, 60_000, 100);
+      await sleep(100 + rand() * 400);
       redelivered += await metricValue(env.sinkMetrics, 'logship_sink_documents_duplicate_total').catch(() => 0);
       await p.killSink();
       kills++;
-      await sleep(rand() * 500);
+      await sleep(rand() * 300);
       p.startSink();
     }
     w.stop();

@@ -2,6 +2,7 @@
 // prefix and state directory so tests cannot see each other's data.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -21,7 +22,8 @@ export function tmpDir(prefix = 'logship-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-let portBase = 20000 + (process.pid % 20000);
+// Random base per test process: two runs (or a leftover process) must not fight over a port.
+let portBase = 20000 + Math.floor(Math.random() * 25000);
 export function freePort(): number {
   return portBase++;
 }
@@ -94,9 +96,12 @@ export interface Proc {
 }
 
 const live = new Set<ChildProcess>();
-process.on('exit', () => {
+/** Kills every process a test started and did not stop (a failed test must not leave agents behind). */
+export function killAll() {
   for (const c of live) c.kill('SIGKILL');
-});
+  live.clear();
+}
+process.on('exit', killAll);
 
 export function logship(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Proc {
   const child = spawn(process.execPath, [BIN, ...args], {
@@ -359,10 +364,14 @@ export function stackSh(args: string[], env: Record<string, string> = {}): void 
 export async function startSink(config: string, metrics: string, opts: { ready?: boolean; timeoutMs?: number } = {}): Promise<Proc> {
   const p = logship(['sink', '-c', config]);
   const probe = opts.ready === false ? 'healthz' : 'readyz';
-  await waitFor(`sink at ${metrics} ${probe}`, async () => {
-    if (p.child.exitCode !== null) throw new Error(`sink exited ${p.child.exitCode}: ${p.stderr().slice(-2000)}`);
-    return fetch(`http://${metrics}/${probe}`).then((r) => r.ok).catch(() => false);
-  }, opts.timeoutMs ?? 60_000, 100);
+  const exited = p.exited.then((code) => {
+    throw new Error(`sink exited ${code} before it was ready: ${p.stderr().slice(-2000)}`);
+  });
+  await Promise.race([
+    exited,
+    waitFor(`sink at ${metrics} ${probe}`, () => fetch(`http://${metrics}/${probe}`).then((r) => r.ok).catch(() => false), opts.timeoutMs ?? 60_000, 100),
+  ]);
+  exited.catch(() => undefined);
   return p;
 }
 
@@ -376,4 +385,118 @@ export async function committedToEnd(group: string, topic: string): Promise<{ ok
   const [ends, c] = await Promise.all([topicEnds(topic), committedOffsets(group, topic)]);
   const ok = [...ends].every(([p, h]) => c.get(p) === h || (h === '0' && (c.get(p) ?? '-1') === '-1'));
   return { ok, text: [...ends].sort(([a], [b]) => a - b).map(([p, h]) => `p${p} ${c.get(p) ?? '-1'}/${h}`).join(', ') };
+}
+
+/** Produces a steady stream of events until stopped; `events` holds every event Kafka acknowledged. */
+export function streamEvents(topic: string, perTick: number, everyMs: number, name = 'stream') {
+  const events: LogEvent[] = [];
+  let stopped = false;
+  const done = (async () => {
+    const p = kafka().producer();
+    await p.connect();
+    try {
+      for (let i = 0; !stopped; ) {
+        const batch: LogEvent[] = [];
+        for (let k = 0; k < perTick; k++, i++) batch.push(testEvent(`${name}-${i % 7}`, `${name}-${i % 3}`, i));
+        await p.send({ topic, acks: -1, messages: batch.map((e) => ({ key: e.host.name, value: encodeEvent(e) })) });
+        events.push(...batch);
+        await new Promise((r) => setTimeout(r, everyMs));
+      }
+    } finally {
+      await p.disconnect();
+    }
+  })();
+  return {
+    events,
+    async stop() {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
+export interface EsProxy {
+  url: string;
+  /** Sizes of the _bulk bodies Elasticsearch was given (passed through), and of those refused by the proxy. */
+  passed: number[];
+  refused: number[];
+  /** Delayed requests the client aborted before they were forwarded (not forwarded). */
+  aborted: number[];
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of the real Elasticsearch, for faults the real one will not produce on demand: `bulk` sees
+ * every _bulk body and may answer instead of Elasticsearch (e.g. 413), or delay it (`delayMs`).
+ */
+export async function startEsProxy(bulk: (body: Buffer) => { status: number; body: unknown } | { delayMs: number } | undefined): Promise<EsProxy> {
+  const passed: number[] = [];
+  const refused: number[] = [];
+  const aborted: number[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      try {
+        if (req.url?.startsWith('/_bulk')) {
+          const r = bulk(body);
+          if (r && 'status' in r) {
+            refused.push(body.length);
+            res.writeHead(r.status, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
+            return void res.end(JSON.stringify(r.body));
+          }
+          if (r && 'delayMs' in r) {
+            await new Promise((ok) => setTimeout(ok, r.delayMs));
+            // The client gave up (aborted) meanwhile: like a request that never reached Elasticsearch.
+            if (res.destroyed || req.socket.destroyed) return void aborted.push(body.length);
+          }
+          passed.push(body.length);
+        }
+        const up = await fetch(`${ES}${req.url}`, {
+          method: req.method,
+          headers: Object.fromEntries(['content-type', 'accept'].filter((h) => req.headers[h]).map((h) => [h, String(req.headers[h])])),
+          body: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : body,
+        });
+        // The client refuses a server that does not say it is Elasticsearch.
+        res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json', 'x-elastic-product': up.headers.get('x-elastic-product') ?? 'Elasticsearch' });
+        res.end(Buffer.from(await up.arrayBuffer()));
+      } catch (err) {
+        res.writeHead(502);
+        res.end(String(err));
+      }
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    passed,
+    refused,
+    aborted,
+    close: () => new Promise<void>((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    }),
+  };
+}
+
+/**
+ * Waits until the group has committed every partition to its end and the index holds `n` documents. A sink that
+ * committed records it never indexed reaches the first and never the second: then this returns anyway after a
+ * short wait, and expectExactlyOnce names what is missing.
+ */
+export async function drained(group: string, topic: string, prefix: string, n: number, timeoutMs = 120_000): Promise<void> {
+  await waitFor('offsets committed to the end', async () => (await committedToEnd(group, topic)).ok || undefined, timeoutMs, 500);
+  await waitFor(`${n} documents`, async () => (await esCount(prefix)) >= n || undefined, 15_000, 500).catch(() => undefined);
+}
+
+/** The sink's accounting: consumed = created + duplicate + dead-lettered + abandoned + in flight. Returns both sides. */
+export async function sinkAccounting(address: string): Promise<{ consumed: number; accounted: number; abandoned: number }> {
+  const v = (n: string) => metricValue(address, n);
+  const consumed = await v('logship_sink_records_consumed_total');
+  const abandoned = await v('logship_sink_records_abandoned_total');
+  const accounted = (await v('logship_sink_documents_created_total')) + (await v('logship_sink_documents_duplicate_total'))
+    + (await v('logship_sink_documents_dead_lettered_total')) + abandoned + (await v('logship_sink_records_in_flight'));
+  return { consumed, accounted, abandoned };
 }
