@@ -1,0 +1,153 @@
+// The results table (markdown, so the same text goes to the terminal and to bench/README.md) and the targets.
+// `node dist/bench/report.js bench/results/<file>.json` prints the table of a past run again.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AgentResult, IdleResult } from './agent-bench.js';
+import type { Baseline, BaselineResult } from './baselines.js';
+import type { LatencyResult } from './latency-bench.js';
+import { roundsRatio, type SinkBench } from './sink-bench.js';
+
+export interface Results {
+  startedAt: string;
+  finishedAt?: string;
+  host: { cores: number; cpu: string; memGb: number; node: string; loadAtStart: number[]; loadAtEnd?: number[] };
+  settings: { full: boolean; agentMb: number; variantMb: number; sinkEvents: number; latencyRate: number; latencySeconds: number; broker: string; es: string; agentSets: string[] };
+  agent: AgentResult[];
+  baselines: Baseline[];
+  sink?: SinkBench;
+  latency?: LatencyResult;
+  idle?: IdleResult;
+  profile?: { file: string; summary: string };
+  /** Load average (1 min) around each measurement: the machine is shared. */
+  load: Record<string, [number, number]>;
+  targets: Target[];
+  errors: Record<string, string>;
+}
+
+export interface Target { what: string; value: number | undefined; unit: string; op: '>=' | '<='; target: number; met: boolean | undefined }
+
+const int = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+const f1 = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(1));
+const f2 = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(2));
+
+function ok(b: Baseline): b is BaselineResult {
+  return !('unavailable' in b);
+}
+
+export function computeTargets(r: Results): Target[] {
+  const t: Target[] = [];
+  const add = (what: string, value: number | undefined, unit: string, op: '>=' | '<=', target: number) =>
+    t.push({ what, value, unit, op, target, met: value === undefined || !Number.isFinite(value) ? undefined : op === '>=' ? value >= target : value <= target });
+  const a260 = r.agent.find((a) => a.lineBytes === 260);
+  const rs = r.baselines.find((b) => b.name.startsWith('rsyslog'));
+  const java = r.baselines.find((b) => b.name.startsWith('java'));
+  add('agent lines/s, 260-byte lines', a260?.linesPerS, 'lines/s', '>=', 100_000);
+  add('agent / rsyslog, lines/s', a260 && rs && ok(rs) ? a260.linesPerS / rs.linesPerS : undefined, 'x', '>=', 1.0);
+  add('agent / Java producer, records/s', a260 && java && ok(java) ? a260.linesPerS / java.linesPerS : undefined, 'x', '>=', 0.5);
+  // Not targets, but steadier on a shared machine than rates measured minutes apart: CPU spent per line.
+  t.push({ what: '(info) rsyslog CPU per line / agent CPU per line', value: a260 && rs && ok(rs) && rs.cpuSPerMLines ? rs.cpuSPerMLines / a260.cpuSPerMLines : undefined, unit: 'x', op: '>=', target: 1.0, met: undefined });
+  add('sink / raw _bulk replay, docs/s (per-round ratios, geometric mean)', r.sink ? roundsRatio(r.sink.rounds) : undefined, 'x', '>=', 0.9);
+  add('write -> searchable p99 (refresh 1s)', r.latency ? r.latency.p99Ms / 1000 : undefined, 's', '<=', 1.5);
+  add('agent RSS under load (peak, 260-byte run)', a260?.peakRssMb, 'MB', '<=', 100);
+  add('agent RSS idle', r.idle?.rssMb, 'MB', '<=', 60);
+  return t;
+}
+
+export function formatResults(r: Results): string {
+  const s = r.settings;
+  const out: string[] = [];
+  const load = (k: string) => (r.load[k] ? `${r.load[k][0].toFixed(1)}→${r.load[k][1].toFixed(1)}` : '');
+  out.push(`## logship bench, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC`);
+  out.push('');
+  out.push(
+    `Sizes: ${s.agentMb} MB of 260-byte lines for the agent and the baselines, ${s.variantMb} MB of each of the 100 B and 1 KiB variants` +
+      `${s.full ? ' (--full)' : ' (default; --full: 1 GB and 250 MB)'}; sink ${int(s.sinkEvents)} events; end to end ${int(s.latencyRate)} lines/s for ${s.latencySeconds} s.`,
+  );
+  out.push(
+    `Machine: ${r.host.cores} cores (${r.host.cpu}), ${r.host.memGb} GB, Node ${r.host.node}; load average at start ${r.host.loadAtStart.map((x) => x.toFixed(1)).join(' ')}` +
+      `${r.host.loadAtEnd ? `, at end ${r.host.loadAtEnd.map((x) => x.toFixed(1)).join(' ')}` : ''}. Kafka ${s.broker}, Elasticsearch ${s.es} (single nodes on the same machine).`,
+  );
+  if (s.agentSets.length) out.push(`Agent overrides: ${s.agentSets.map((x) => `--set ${x}`).join(' ')}`);
+  out.push('');
+  if (r.agent.length || r.baselines.length) {
+    out.push('### 1. Agent: file -> Kafka (acks -1, checkpoints on)');
+    out.push('');
+    out.push('| contender | line | lines | lines/s | MB/s | CPU s / M lines | peak RSS MB | record B/line | load 1m |');
+    out.push('|---|---|---|---|---|---|---|---|---|');
+    for (const a of r.agent) {
+      out.push(`| logship agent | ${a.lineBytes} B | ${int(a.lines)} | ${int(a.linesPerS)} | ${f1(a.mbPerS)} | ${f1(a.cpuSPerMLines)} | ${int(a.peakRssMb)} | ${int(a.recordBytes)} | ${load(`agent-${a.lineBytes}`)} |`);
+    }
+    for (const b of r.baselines) {
+      if (!ok(b)) out.push(`| ${b.name} | 260 B | | n/a: ${b.unavailable.replace(/\|/g, '/').slice(0, 160)} | | | | | |`);
+      else out.push(`| ${b.name} | 260 B | ${int(b.lines)} | ${int(b.linesPerS)} | ${f1(b.mbPerS)} | ${f1(b.cpuSPerMLines)} | ${int(b.peakRssMb)} | ${b.recordBytes ? int(b.recordBytes) : '~line+100'} | ${load(b.name)} |`);
+    }
+    out.push('');
+  }
+  if (r.sink) {
+    const k = r.sink;
+    const perRound = k.rounds.sink.map((x, i) => x / k.rounds.raw[i]);
+    out.push(`### 2. Sink: Kafka -> Elasticsearch (${k.rounds.sink.length} rounds, raw-sink then sink-raw; best round of each shown)`);
+    out.push('');
+    out.push(`All rounds, docs/s: raw ${k.rounds.raw.map(int).join(', ')}; sink ${k.rounds.sink.map(int).join(', ')}. Per-round sink/raw: ${perRound.map((x) => `${f2(x)}x`).join(', ')}.`);
+    out.push('');
+    out.push('| contender | docs | docs/s | seconds | docs / bulk | bulk concurrency | CPU s | peak RSS MB | load 1m |');
+    out.push('|---|---|---|---|---|---|---|---|---|');
+    out.push(`| logship sink | ${int(k.sink.events)} | ${int(k.sink.docsPerS)} | ${f1(k.sink.seconds)} | ${int(k.sink.docsPerBulk)} | 2 | ${f1(k.sink.cpuS)} | ${int(k.sink.peakRssMb)} | ${load('sink')} |`);
+    out.push(`| raw _bulk replay | ${int(k.raw.events)} | ${int(k.raw.docsPerS)} | ${f1(k.raw.seconds)} | ${int(k.raw.docsPerBulk)} | ${k.raw.concurrency} | | | ${load('raw-bulk')} |`);
+    out.push(`| ratio sink / raw | | ${f2(roundsRatio(k.rounds))}x (geometric mean of the rounds' ratios; best/best ${f2(k.sink.docsPerS / k.raw.docsPerS)}x) | | | | | | |`);
+    out.push('');
+  }
+  if (r.latency) {
+    const l = r.latency;
+    out.push('### 3. End to end: write -> searchable (refresh_interval 1s, polled every 100 ms)');
+    out.push('');
+    out.push('| rate | lines | p50 | p90 | p99 | max | missing | load 1m |');
+    out.push('|---|---|---|---|---|---|---|---|');
+    const ms = (x: number) => `${int(x)} ms`;
+    out.push(`| ${int(l.achievedRate)} lines/s | ${int(l.lines)} | ${ms(l.p50Ms)} | ${ms(l.p90Ms)} | ${ms(l.p99Ms)} | ${ms(l.maxMs)} | ${l.missing} | ${load('latency')} |`);
+    out.push('');
+    out.push('Where the time goes (p50 / p99):');
+    out.push('');
+    out.push('| write -> read by the agent | write -> acked by Kafka (≈) | write -> indexed, bulk answered (≈) | read -> searchable | search poll interval | agent produce requests | sink bulk requests |');
+    out.push('|---|---|---|---|---|---|---|');
+    out.push(`| ${ms(l.writeToReadP50Ms)} / ${ms(l.writeToReadP99Ms)} | ${ms(l.writeToAckedP50Ms)} / ${ms(l.writeToAckedP99Ms)} | ${ms(l.writeToIndexedP50Ms)} / ${ms(l.writeToIndexedP99Ms)} | ${ms(l.readToSearchableP50Ms)} / ${ms(l.readToSearchableP99Ms)} | ${ms(l.pollIntervalMs)} | ${int(l.agentProduceAvgLines)} lines, ${ms(l.agentProduceAvgMs)} avg | ${int(l.sinkBulkAvgDocs)} docs, ${ms(l.sinkBulkAvgMs)} avg |`);
+    out.push('');
+  }
+  const a260 = r.agent.find((a) => a.lineBytes === 260);
+  if (r.idle || a260 || r.sink) {
+    out.push('### 4. Memory (resident set)');
+    out.push('');
+    out.push('| process | state | RSS MB |');
+    out.push('|---|---|---|');
+    if (r.idle) out.push(`| agent | idle, ${r.idle.afterSeconds} s after start, nothing to read | ${f1(r.idle.rssMb)} (peak ${f1(r.idle.hwmMb)}) |`);
+    if (a260) out.push(`| agent | under load (260 B run, peak VmHWM) | ${int(a260.peakRssMb)} |`);
+    if (r.latency) out.push(`| agent | ${int(r.latency.rate)} lines/s (e2e run, peak) | ${int(r.latency.agentRssMb)} |`);
+    if (r.sink) out.push(`| sink | under load (sink run, peak VmHWM) | ${int(r.sink.sink.peakRssMb)} |`);
+    if (r.latency) out.push(`| sink | ${int(r.latency.rate)} lines/s (e2e run, peak) | ${int(r.latency.sinkRssMb)} |`);
+    out.push('');
+  }
+  out.push('### Targets');
+  out.push('');
+  out.push('| target | measured | result |');
+  out.push('|---|---|---|');
+  for (const t of r.targets) {
+    const v = t.value === undefined ? 'n/a' : t.unit === 'x' ? `${f2(t.value)}x` : t.unit === 's' ? `${f2(t.value)} s` : t.unit === 'MB' ? `${f1(t.value)} MB` : `${int(t.value)} ${t.unit}`;
+    const tv = t.unit === 'x' ? `${t.target}x` : t.unit === 's' ? `${t.target} s` : `${int(t.target)} ${t.unit}`;
+    const info = t.what.startsWith('(info)');
+    out.push(`| ${t.what}${info ? '' : ` ${t.op} ${tv}`} | ${v} | ${info ? 'no target' : t.met === undefined ? 'not measured' : t.met ? 'met' : 'MISSED'} |`);
+  }
+  for (const [k, e] of Object.entries(r.errors)) out.push(`\n${k} failed: ${e}`);
+  return out.join('\n');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const file = process.argv[2];
+  if (!file) {
+    process.stderr.write('usage: node dist/bench/report.js bench/results/FILE.json\n');
+    process.exit(2);
+  }
+  const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Results;
+  r.targets = computeTargets(r);
+  process.stdout.write(formatResults(r) + '\n');
+}

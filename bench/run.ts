@@ -1,0 +1,161 @@
+// `npm run bench`: agent, baselines, sink, end to end and memory, in one run on one stack instance (its own by
+// default: see lib/env.ts), printing a table and writing bench/results/<date>.json.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ES, BROKER, STACK_DIR, parseOptions, type BenchOptions } from './lib/env.js';
+import { lineFile } from './lib/lines.js';
+import { deleteCreatedTopics, stackDown, stackUp } from './lib/services.js';
+import { runAgent, runAgentIdle } from './agent-bench.js';
+import { javaProducer, rsyslog } from './baselines.js';
+import { sinkBench } from './sink-bench.js';
+import { latencyBench } from './latency-bench.js';
+import { computeTargets, formatResults, type Results } from './report.js';
+import { formatProfile, summariseProfile } from './profile-summary.js';
+
+const t0 = Date.now();
+const log = (s: string) => process.stderr.write(`[bench +${Math.round((Date.now() - t0) / 1000)}s] ${s}\n`);
+
+/** A fresh stack directory borrows the download cache of the default instance (same versions), when there is one. */
+function seedCache() {
+  const cache = path.join(STACK_DIR, 'cache');
+  if (fs.existsSync(cache)) return;
+  const candidates = [os.userInfo().uid === 0 ? '/var/tmp/logship-stack/cache' : path.join(os.homedir(), '.cache/logship-stack/cache')];
+  const from = candidates.find((c) => fs.existsSync(c));
+  if (!from) return;
+  log(`copying the Kafka/Elasticsearch download cache from ${from}`);
+  fs.mkdirSync(STACK_DIR, { recursive: true });
+  fs.cpSync(from, cache, { recursive: true });
+}
+
+async function measure<T>(r: Results, key: string, fn: () => Promise<T>): Promise<T | undefined> {
+  const before = os.loadavg()[0];
+  try {
+    return await fn();
+  } catch (err) {
+    r.errors[key] = (err as Error).message.slice(0, 2000);
+    log(`${key} failed: ${(err as Error).message.slice(0, 500)}`);
+    return undefined;
+  } finally {
+    r.load[key] = [before, os.loadavg()[0]];
+  }
+}
+
+async function main(o: BenchOptions): Promise<number> {
+  const r: Results = {
+    startedAt: new Date().toISOString(),
+    host: {
+      cores: os.cpus().length,
+      cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+      memGb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadAtStart: os.loadavg(),
+    },
+    settings: {
+      full: o.full, agentMb: o.agentMb, variantMb: o.variantMb, sinkEvents: o.sinkEvents, latencyRate: o.latencyRate,
+      latencySeconds: o.latencySeconds, broker: BROKER, es: ES, agentSets: o.agentSets,
+    },
+    agent: [],
+    baselines: [],
+    load: {},
+    targets: [],
+    errors: {},
+  };
+  seedCache();
+  log(`stack: ${STACK_DIR} (kafka ${BROKER}, elasticsearch ${ES})`);
+  const started = stackUp();
+  log(started ? 'stack started (will be stopped at the end)' : 'stack already running (left running)');
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${sig}: stopping`);
+    if (started && !o.keepStack) stackDown();
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const has = (s: string) => o.sections.includes(s as never);
+  try {
+    const dataDir = path.join(o.workDir, 'data');
+    if (has('agent') || has('baselines')) {
+      log(`generating ${o.agentMb} MB of 260-byte lines (reused across runs)`);
+      const f260 = lineFile(dataDir, 260, o.agentMb);
+      if (has('agent')) {
+        log(`agent: ${f260.lines.toLocaleString('en-US')} lines of 260 B`);
+        const a = await measure(r, 'agent-260', () => runAgent(f260, { workDir: o.workDir, sets: o.agentSets }));
+        if (a) r.agent.push(a);
+      }
+      if (has('baselines')) {
+        log('baseline: java ProducerPerformance');
+        const j = await measure(r, 'java ProducerPerformance', () => javaProducer(f260, o.workDir));
+        if (j) r.baselines.push(j);
+        log('baseline: rsyslog imfile -> omkafka');
+        const s = await measure(r, 'rsyslog imfile+omkafka', () => rsyslog(f260, o.workDir));
+        if (s) r.baselines.push(s);
+      }
+      if (has('agent')) {
+        for (const size of [100, 1024]) {
+          const f = lineFile(dataDir, size, o.variantMb);
+          log(`agent: ${f.lines.toLocaleString('en-US')} lines of ${size} B`);
+          const a = await measure(r, `agent-${size}`, () => runAgent(f, { workDir: o.workDir, sets: o.agentSets }));
+          if (a) r.agent.push(a);
+        }
+      }
+      if (o.profile) {
+        log('profile: agent, 260-byte lines, under --cpu-prof');
+        const a = await measure(r, 'profile', () => runAgent(f260, { workDir: o.workDir, sets: o.agentSets, profileDir: path.join(o.workDir, 'profiles'), label: 'prof' }));
+        if (a?.profile) r.profile = { file: a.profile, summary: formatProfile(summariseProfile(a.profile, 25)) };
+      }
+    }
+    if (has('sink')) {
+      const s = await measure(r, 'sink', () => sinkBench(o.workDir, o.sinkEvents, log));
+      if (s) r.sink = s;
+    }
+    if (has('latency')) {
+      const l = await measure(r, 'latency', () => latencyBench(o.workDir, o.latencyRate, o.latencySeconds, log));
+      if (l) r.latency = l;
+    }
+    if (has('memory')) {
+      log('memory: idle agent, 10 s');
+      const i = await measure(r, 'idle', () => runAgentIdle(o.workDir, 10));
+      if (i) r.idle = i;
+    }
+  } finally {
+    await deleteCreatedTopics().catch((err) => log(`could not delete the bench topics: ${(err as Error).message}`));
+    fs.rmSync(path.join(o.workDir, 'runs'), { recursive: true, force: true });
+    if (started && !o.keepStack) {
+      log('stopping the stack this run started');
+      stackDown();
+    }
+  }
+  r.finishedAt = new Date().toISOString();
+  r.host.loadAtEnd = os.loadavg();
+  r.targets = computeTargets(r);
+  const table = formatResults(r);
+  fs.mkdirSync(o.resultsDir, { recursive: true });
+  const file = path.join(o.resultsDir, `${r.startedAt.slice(0, 19).replace(/:/g, '-')}Z.json`);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ ...r, table }, null, 2) + '\n');
+  fs.renameSync(`${file}.tmp`, file);
+  process.stdout.write(`${table}\n`);
+  if (r.profile) process.stdout.write(`\n### Profile (${r.profile.file})\n\n\`\`\`\n${r.profile.summary}\n\`\`\`\n`);
+  log(`results: ${path.relative(process.cwd(), file)} (${Math.round((Date.now() - t0) / 1000)} s)`);
+  return Object.keys(r.errors).length > 0 ? 1 : 0;
+}
+
+let opts: BenchOptions | undefined;
+try {
+  opts = parseOptions(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(2);
+}
+if (opts) {
+  main(opts).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}
