@@ -21,6 +21,8 @@ Examples:
   logship dlq replay
 `;
 
+const REPLAY_GROUP = 'logship-dlq-replay';
+
 export async function dlqCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values } = parse(rest, { ...configFlags, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } }, false);
@@ -32,32 +34,39 @@ export async function dlqCommand(argv: string[]): Promise<number> {
   const log = createLogger({ level: cfg.log_level === 'info' ? 'warn' : cfg.log_level, name: 'dlq' });
   const client = kafkaClientOptions(cfg, 'dlq');
   if (sub === 'list') {
-    const n = await readTopicRange(client, log, cfg.kafka.dlq_topic, (r) => {
-      const d = parseDeadLetter(r.value);
-      if (!d) return void process.stdout.write(`${r.partition}/${r.offset} (not a logship dead letter)\n`);
+    const r = await readTopicRange(client, log, cfg.kafka.dlq_topic, (rec) => {
+      const d = parseDeadLetter(rec.value);
+      if (!d) return void process.stdout.write(values.json ? JSON.stringify({ partition: rec.partition, offset: rec.offset, not_a_dead_letter: true }) + '\n' : `${rec.partition}/${rec.offset} (not a logship dead letter)\n`);
       if (values.json) process.stdout.write(JSON.stringify(d) + '\n');
       else process.stdout.write(`${d.failed_at} ${d.stage} ${d.error_type} ${d.source.topic}/${d.source.partition}/${d.source.offset} ${d.reason}\n`);
     });
-    process.stderr.write(`${n} dead letter(s) in ${cfg.kafka.dlq_topic}\n`);
-    return EXIT.OK;
+    process.stderr.write(`${r.count} dead letter(s) in ${cfg.kafka.dlq_topic}${r.complete ? '' : ' (timed out before the end of the topic: the list is incomplete)'}\n`);
+    return r.complete ? EXIT.OK : EXIT.UNAVAILABLE;
   }
   if (sub === 'replay') {
+    const dryRun = values['dry-run'] === true;
     const letters: DeadLetter[] = [];
-    await readTopicRange(
-      client, log, cfg.kafka.dlq_topic,
-      (r) => {
-        const d = parseDeadLetter(r.value);
-        if (d) letters.push(d);
-      },
-      { groupId: values['dry-run'] ? undefined : 'logship-dlq-replay', commit: !values['dry-run'] },
-    );
-    if (!values['dry-run'] && letters.length > 0) {
+    const publish = async () => {
+      if (dryRun || letters.length === 0) return;
       const p = createKafkaProducer(client, log);
       await p.connect();
-      await p.send(cfg.kafka.topic, letters.map((d) => ({ key: d.source.key, value: originalOf(d), headers: { 'logship-replayed-from': `${d.source.partition}/${d.source.offset}` } })));
-      await p.disconnect();
-    }
-    process.stderr.write(`${values['dry-run'] ? 'would replay' : 'replayed'} ${letters.length} dead letter(s) to ${cfg.kafka.topic}\n`);
+      try {
+        await p.send(cfg.kafka.topic, letters.map((d) => ({ key: d.source.key, value: originalOf(d), headers: { 'logship-replayed-from': `${d.source.partition}/${d.source.offset}` } })));
+      } finally {
+        await p.disconnect();
+      }
+    };
+    // The replay group remembers how far it got, so a second replay does not resend; it commits only after Kafka
+    // acknowledged the re-published originals (a failed publish leaves the letters to the next replay).
+    const r = await readTopicRange(
+      client, log, cfg.kafka.dlq_topic,
+      (rec) => {
+        const d = parseDeadLetter(rec.value);
+        if (d) letters.push(d);
+      },
+      dryRun ? {} : { groupId: REPLAY_GROUP, handled: publish },
+    );
+    process.stderr.write(`${dryRun ? 'would replay' : 'replayed'} ${letters.length} dead letter(s) to ${cfg.kafka.topic}${r.complete ? '' : ' (timed out before the end of the dead-letter topic: run it again for the rest)'}\n`);
     return EXIT.OK;
   }
   throw new LogshipError('LOGSHIP_ERR_USAGE', `unknown dlq command "${sub}" (list, replay)`);

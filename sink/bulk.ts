@@ -8,6 +8,8 @@ export interface IndexItem {
   ref: { partition: number; offset: string };
   /** The original record value. */
   raw: Buffer;
+  /** The original record key (the dead letter keeps it, so a replay lands on the same partition). */
+  key: string | null;
 }
 
 /** The document is the event minus the wire version. `create` with `_id` = event id: a re-delivery is a 409. */

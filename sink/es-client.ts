@@ -17,7 +17,8 @@ export type BulkOutcome =
   | { kind: 'request_failed'; status: number; reason: string };
 
 export interface Es {
-  bulk(body: string): Promise<BulkOutcome>;
+  /** Never throws: a request that fails as a whole (or is aborted by `signal`) is a `request_failed` outcome. */
+  bulk(body: string, signal?: AbortSignal): Promise<BulkOutcome>;
   info(): Promise<{ version: string; clusterName: string }>;
   putIndexTemplate(name: string, body: Record<string, unknown>): Promise<void>;
   getIndexTemplate(name: string): Promise<boolean>;
@@ -45,11 +46,11 @@ export function createEs(cfg: Config): Es {
     new LogshipError('LOGSHIP_ERR_ES_UNAVAILABLE', `Elasticsearch at ${e.url}: ${(err as Error).message}`, { retriable: true, cause: err });
 
   return {
-    async bulk(body) {
+    async bulk(body, signal) {
       try {
         const res = await client.transport.request<{ errors: boolean; items: Array<Record<string, { status: number; error?: { type: string; reason: string } }>> }>(
           { method: 'POST', path: '/_bulk', body, querystring: { filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' } },
-          { headers: { 'content-type': 'application/x-ndjson' } },
+          { headers: { 'content-type': 'application/x-ndjson' }, signal },
         );
         const items = (res.items ?? []).map((it) => {
           const r = Object.values(it)[0];
@@ -64,9 +65,12 @@ export function createEs(cfg: Config): Es {
       }
     },
     async info() {
+      // Not GET /: the integ-test-zip distribution has no root endpoint (it lives in a module it leaves out).
       try {
-        const r = await client.info();
-        return { version: r.version.number, clusterName: r.cluster_name };
+        const r = await client.transport.request<{ cluster_name: string; nodes: Record<string, { version: string }> }>({
+          method: 'GET', path: '/_nodes/_local', querystring: { filter_path: 'cluster_name,nodes.*.version' },
+        });
+        return { version: Object.values(r.nodes ?? {})[0]?.version ?? 'unknown', clusterName: r.cluster_name };
       } catch (err) {
         throw unavailable(err);
       }

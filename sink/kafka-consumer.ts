@@ -13,8 +13,13 @@ export interface InRecord {
 export interface BatchControl {
   /** Keeps the group membership alive while the batch is worked on. Throws when the group is rebalancing. */
   heartbeat(): Promise<void>;
-  /** False once the consumer is stopping or the batch's partition was reassigned. */
+  /** False once the batch's partition was reassigned (seek/stale): its work must stop and not be committed. */
   active(): boolean;
+  /**
+   * Commits the partition past `offset` (a record of this batch; every record up to it must be done) while the batch
+   * is still being worked on, so a long batch does not have to be redone whole after a crash. Throws when refused.
+   */
+  commit(offset: string): Promise<void>;
 }
 
 export type BatchHandler = (topic: string, partition: number, records: InRecord[], ctl: BatchControl) => Promise<{ commitUpTo?: string }>;
@@ -26,10 +31,19 @@ export interface ConsumerOptions {
   sessionTimeoutMs: number;
   concurrency: number;
   maxWaitMs: number;
+  /**
+   * After the group accepted a commit: `offset` is the last record done (the committed offset is offset + 1), `lag`
+   * the records behind the partition's high watermark as of the batch's fetch.
+   */
+  onCommitted?: (partition: number, offset: string, lag: number) => void;
 }
 
 export interface GroupConsumer {
   start(handler: BatchHandler): Promise<void>;
+  /**
+   * Stops taking batches at once, waits for the batches in hand to return (each commits what it finished), then
+   * leaves the group so its partitions move to another member without waiting for the session timeout.
+   */
   stop(): Promise<void>;
   readonly connected: boolean;
   /** Per partition: high watermark minus the next offset to process. */
@@ -46,6 +60,21 @@ function kafkaLogCreator(log: Logger) {
       else log.debug({ component: 'kafkajs', ...rest }, message);
     };
 }
+
+type KafkaErr = Error & { type?: string; retriable?: boolean; cause?: unknown };
+
+function rootCause(err: unknown): KafkaErr {
+  let e = err as KafkaErr;
+  while (e && e.cause && e.cause !== e) e = e.cause as KafkaErr;
+  return e;
+}
+
+/** Errors that mean "this member's generation is over": the runner rejoins on these, and retrying cannot help. */
+function isGroupChange(e: KafkaErr): boolean {
+  return ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID'].includes(e?.type ?? '');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptions, log: Logger): GroupConsumer {
   const kafka = new Kafka({
@@ -66,7 +95,77 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
   });
   let connected = false;
   let stopping = false;
+  let restartTimer: NodeJS.Timeout | undefined;
   const lags = new Map<number, number>();
+
+  async function commit(
+    commitOffsetsIfNecessary: (offsets: { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }) => Promise<void>,
+    topic: string, partition: number, next: string,
+  ) {
+    // The group's own commit (the eachBatch payload's), not consumer.commitOffsets: that one is silently skipped once
+    // consumer.stop() has begun (so SIGTERM would lose the commit of work done), and it wraps a generation change in
+    // a non-retriable error that makes kafkajs crash the consumer for good instead of rejoining.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+        return;
+      } catch (err) {
+        const cause = rootCause(err);
+        // Thrown as kafkajs' own protocol error, so the runner rejoins the group (the batch is re-delivered: 409s).
+        if (isGroupChange(cause)) throw cause;
+        if (attempt >= 3 || cause?.retriable === false) throw err;
+        log.info({ partition, offset: next, attempt, err: cause?.message }, 'offset commit failed, retrying');
+        await sleep(200 * 2 ** attempt);
+      }
+    }
+  }
+
+  const runOptions = (handler: BatchHandler): Parameters<KConsumer['run']>[0] => ({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: o.concurrency,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, commitOffsetsIfNecessary }) => {
+      if (batch.messages.length === 0) return;
+      const records: InRecord[] = batch.messages.map((m) => ({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
+      let committed: bigint | undefined;
+      const commitUpTo = async (upTo: string) => {
+        // Commit first, then move the fetch position: a crash in between re-delivers (409s), never skips.
+        const next = BigInt(upTo) + 1n;
+        if (committed !== undefined && next <= committed) return;
+        await commit(commitOffsetsIfNecessary as never, batch.topic, batch.partition, next.toString());
+        committed = next;
+        const lag = Math.max(0, Number(BigInt(batch.highWatermark) - next));
+        lags.set(batch.partition, lag);
+        resolveOffset(upTo);
+        o.onCommitted?.(batch.partition, upTo, lag);
+      };
+      // Not tied to isRunning(): on stop, the sink decides how long a batch in hand may finish (shutdown grace).
+      const ctl: BatchControl = {
+        heartbeat,
+        active: () => !isStale(),
+        commit: async (upTo) => {
+          if (isStale()) throw new Error('the partition was reassigned');
+          await commitUpTo(upTo);
+        },
+      };
+      const { commitUpTo: last } = await handler(batch.topic, batch.partition, records, ctl);
+      // Records not resolved here are fetched again from the last resolved offset: unfinished work is re-delivered.
+      if (last === undefined || isStale()) return;
+      await commitUpTo(last);
+    },
+  });
+
+  async function restart(handler: BatchHandler, attempt: number): Promise<void> {
+    if (stopping) return;
+    try {
+      await consumer.connect();
+      await consumer.run(runOptions(handler));
+      log.info({ attempt }, 'consumer restarted after a crash');
+    } catch (err) {
+      log.warn({ err: (err as Error).message, attempt }, 'consumer restart failed; trying again');
+      restartTimer = setTimeout(() => void restart(handler, attempt + 1), Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)));
+    }
+  }
 
   return {
     get connected() {
@@ -85,101 +184,111 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
     async start(handler) {
       consumer.on(consumer.events.CONNECT, () => (connected = true));
       consumer.on(consumer.events.DISCONNECT, () => (connected = false));
-      consumer.on(consumer.events.CRASH, () => (connected = false));
       consumer.on(consumer.events.FETCH, () => (connected = true));
+      consumer.on(consumer.events.CRASH, (e) => {
+        connected = false;
+        // kafkajs restarts by itself only after retriable errors; after any other one the consumer stays stopped
+        // while the process lives on, consuming nothing. Start it again (with backoff) unless we are stopping.
+        if (!e.payload.restart && !stopping) restartTimer = setTimeout(() => void restart(handler, 1), 1000);
+      });
       await consumer.connect();
       connected = true;
       await consumer.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: o.concurrency,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          if (batch.messages.length === 0) return;
-          const records: InRecord[] = batch.messages.map((m) => ({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
-          const ctl: BatchControl = { heartbeat, active: () => isRunning() && !isStale() && !stopping };
-          const { commitUpTo } = await handler(batch.topic, batch.partition, records, ctl);
-          if (commitUpTo !== undefined) {
-            // Commit first, then move the fetch position: a crash in between re-delivers (409s), never skips.
-            const next = (BigInt(commitUpTo) + 1n).toString();
-            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-            resolveOffset(commitUpTo);
-            lags.set(batch.partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))));
-          }
-        },
-      });
+      await consumer.run(runOptions(handler));
     },
     async stop() {
       stopping = true;
-      await consumer.disconnect().catch(() => undefined);
+      if (restartTimer) clearTimeout(restartTimer);
+      await consumer.disconnect().catch((err) => log.warn({ err: (err as Error).message }, 'consumer disconnect failed'));
       connected = false;
     },
   };
 }
 
+export interface TopicRead {
+  /** Records read. */
+  count: number;
+  /** Per partition, the offset after the last record read: what a reader group commits once the records are handled. */
+  next: Map<number, string>;
+  /** False when the time ran out before every partition's end (as of the start) was reached. */
+  complete: boolean;
+}
+
+/**
+ * Reads a topic from each partition's start (or the group's committed offset) up to the high watermark as of now.
+ * With `handled`, the group's offsets are committed past what was read only after `handled()` resolved (progress
+ * follows acknowledgements: a replay that failed to publish is not marked done). Without a groupId a throwaway
+ * group is used and deleted afterwards.
+ */
 export async function readTopicRange(
   client: KafkaClientOptions, log: Logger, topic: string,
   onRecord: (r: InRecord & { topic: string }) => boolean | void,
-  opts: { groupId?: string; commit?: boolean; timeoutMs?: number } = {},
-): Promise<number> {
-  // Reads a topic from each partition's start (or the group's committed offset) up to the high watermark as of now.
+  opts: { groupId?: string; timeoutMs?: number; handled?: () => Promise<void> } = {},
+): Promise<TopicRead> {
   const kafka = new Kafka({ ...client, logLevel: logLevel.NOTHING } as ConstructorParameters<typeof Kafka>[0]);
   const admin = kafka.admin();
   await admin.connect();
+  const groupId = opts.groupId ?? `logship-reader-${process.pid}-${Date.now()}`;
   let ends: Map<number, bigint>;
+  const remaining = new Map<number, bigint>();
   try {
     const offs = await admin.fetchTopicOffsets(topic);
     ends = new Map(offs.map((p) => [p.partition, BigInt(p.high)]));
+    for (const [p, h] of ends) if (h > 0n) remaining.set(p, h);
+    // A group already at the end of a partition gets no messages from it: find that out from its offsets first.
+    if (opts.groupId) {
+      const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+      for (const p of committed[0]?.partitions ?? []) {
+        const end = remaining.get(p.partition);
+        if (end !== undefined && p.offset !== '-1' && BigInt(p.offset) >= end) remaining.delete(p.partition);
+      }
+    }
   } finally {
     await admin.disconnect();
   }
-  const remaining = new Map([...ends].filter(([, h]) => h > 0n));
-  const groupId = opts.groupId ?? `logship-reader-${process.pid}-${Date.now()}`;
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
+  const next = new Map<number, string>();
   let n = 0;
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => resolve(), opts.timeoutMs ?? 20_000);
-      const check = () => {
-        if ([...remaining.values()].length === 0) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      consumer
-        .run({
-          autoCommit: false,
-          eachMessage: async ({ topic: t, partition, message }) => {
-            const end = remaining.get(partition);
-            if (end === undefined || BigInt(message.offset) >= end) return;
-            n++;
-            onRecord({ topic: t, partition, offset: message.offset, key: message.key, value: message.value });
-            if (opts.commit) await consumer.commitOffsets([{ topic: t, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-            if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
-            check();
-          },
-        })
-        .catch(reject);
-      // A group already at the end of every partition gets no messages: find that out from its offsets.
-      void (async () => {
-        const a2 = kafka.admin();
-        await a2.connect();
-        try {
-          const committed = await a2.fetchOffsets({ groupId, topics: [topic] });
-          for (const p of committed[0]?.partitions ?? []) {
-            const end = remaining.get(p.partition);
-            if (end !== undefined && p.offset !== '-1' && BigInt(p.offset) >= end) remaining.delete(p.partition);
-          }
-        } finally {
-          await a2.disconnect();
-        }
-        check();
-      })().catch(() => undefined);
-    });
-  } finally {
-    await consumer.disconnect();
+  let complete = remaining.size === 0;
+  if (!complete) {
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => resolve(), opts.timeoutMs ?? 20_000);
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ topic: t, partition, message }) => {
+              const end = remaining.get(partition);
+              if (end === undefined || BigInt(message.offset) >= end) return;
+              n++;
+              onRecord({ topic: t, partition, offset: message.offset, key: message.key, value: message.value });
+              next.set(partition, (BigInt(message.offset) + 1n).toString());
+              if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+              if (remaining.size === 0) {
+                complete = true;
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          })
+          .catch(reject);
+      });
+      if (opts.handled) {
+        await opts.handled();
+        if (next.size > 0) await consumer.commitOffsets([...next].map(([partition, offset]) => ({ topic, partition, offset })));
+      }
+    } finally {
+      await consumer.disconnect();
+    }
+  } else if (opts.handled) {
+    await opts.handled();
   }
-  return n;
+  if (!opts.groupId) {
+    const a = kafka.admin();
+    await a.connect().then(() => a.deleteGroups([groupId])).catch(() => undefined);
+    await a.disconnect().catch(() => undefined);
+  }
+  return { count: n, next, complete };
 }

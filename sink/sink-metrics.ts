@@ -1,20 +1,22 @@
 // The sink's internal events. Accounting that must balance:
-// records_consumed = documents_created + documents_duplicate + dead_lettered + in flight.
+// records_consumed = documents_created + documents_duplicate + dead_lettered + records_abandoned + in flight.
+// (An abandoned record, left unfinished by a rebalance or shutdown, is consumed again by its next owner.)
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../common/logger.js';
 
 export function createSinkMetrics(log: Logger) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'logship_sink_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'logship_sink_' });
   const c = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
   const consumed = c('logship_sink_records_consumed_total', 'Records received from Kafka.');
   const created = c('logship_sink_documents_created_total', 'Documents Elasticsearch created (201).');
   const duplicate = c('logship_sink_documents_duplicate_total', 'Documents already there (409): re-deliveries, deduplicated by id.');
   const dead = c('logship_sink_documents_dead_lettered_total', 'Records sent to the dead-letter topic, by stage.', ['stage']);
-  const retried = c('logship_sink_items_retried_total', 'Items re-sent after 429, 5xx or a connection error.');
+  const retried = c('logship_sink_items_retried_total', 'Items re-sent after 429, 5xx or a connection error; scope: item (refused alone in a bulk answer) or request (the whole request failed).', ['scope']);
   const bulks = c('logship_sink_bulk_requests_total', 'Bulk requests, by outcome.', ['outcome']);
+  const abandoned = c('logship_sink_records_abandoned_total', 'Records left unfinished (rebalance, shutdown) and not committed: their next owner consumes them again.');
   const commits = c('logship_sink_commits_total', 'Offset commits.');
-  const rebalances = c('logship_sink_rebalances_total', 'Consumer group rebalances.');
+  const rebalances = c('logship_sink_rebalances_total', 'Consumer group rebalances this member went through (its joins after the first).');
   const inflight = new Gauge({ name: 'logship_sink_records_in_flight', help: 'Records received and not yet done.', registers: [registry] });
   const lag = new Gauge({ name: 'logship_sink_consumer_lag', help: 'Records behind the partition\'s high watermark.', labelNames: ['partition'], registers: [registry] });
   const latency = new Histogram({
@@ -29,9 +31,14 @@ export function createSinkMetrics(log: Logger) {
       inflightN += n;
       inflight.set(inflightN);
     },
-    finished(n: number) {
+    /** `n` records leave the sink's hands, `unfinished` of them not done (abandoned to re-delivery). */
+    finished(n: number, unfinished = 0) {
       inflightN -= n;
       inflight.set(inflightN);
+      if (unfinished > 0) {
+        abandoned.inc(unfinished);
+        log.info({ records: unfinished }, 'records left unfinished; their next owner consumes them again');
+      }
     },
     indexed(createdN: number, duplicateN: number) {
       created.inc(createdN);
@@ -46,10 +53,11 @@ export function createSinkMetrics(log: Logger) {
       bulks.inc({ outcome });
       latency.observe(ms / 1000);
     },
-    retrying(items: number, reason: string, attempt: number) {
-      retried.inc(items);
+    retrying(items: number, refusedItems: number, reason: string, attempt: number) {
+      if (refusedItems > 0) retried.inc({ scope: 'item' }, refusedItems);
+      if (items > refusedItems) retried.inc({ scope: 'request' }, items - refusedItems);
       const level = attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug';
-      log[level]({ items, reason, attempt }, 'retrying items Elasticsearch did not take');
+      log[level]({ items, refused_items: refusedItems, reason, attempt }, 'retrying items Elasticsearch did not take');
     },
     committed(partition: number, offset: string) {
       commits.inc();

@@ -8,12 +8,12 @@ import { startHealthServer, type HealthServer, type Readiness } from '../common/
 import type { Config } from '../config/types.js';
 import { createKafkaProducer, ensureTopics, type Producer } from '../agent/kafka-producer.js';
 import type { IndexItem } from './bulk.js';
-import { committableUpTo } from './commit-tracker.js';
+import { createCommitTracker } from './commit-tracker.js';
 import { makeDeadLetter, type DeadLetter } from './dead-letter.js';
 import { createEs, type Es } from './es-client.js';
-import { indexAll } from './indexer.js';
+import { createLimiter, indexAll } from './indexer.js';
 import { indexTemplate, templateName } from './index-template.js';
-import { createGroupConsumer, type GroupConsumer, type InRecord } from './kafka-consumer.js';
+import { createGroupConsumer, type BatchControl, type GroupConsumer, type InRecord } from './kafka-consumer.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 import { deleteExpiredIndices } from './retention.js';
 
@@ -38,6 +38,11 @@ export function createSink(cfg: Config, deps: { log: Logger; es?: Es }): Sink {
   let esHealthy = true;
   let esError = '';
   let retentionTimer: NodeJS.Timeout | undefined;
+  // `concurrency` bounds the bulk requests of the whole process, however many partitions are worked on at once.
+  const bulkSlots = createLimiter(s.bulk.concurrency);
+  const heartbeatEveryMs = Math.max(200, Math.min(1000, Math.floor(s.session_timeout_ms / 10)));
+  const commitEveryMs = 1000;
+  let joins = 0;
 
   async function publishDeadLetters(letters: DeadLetter[], signal: AbortSignal): Promise<boolean> {
     if (letters.length === 0) return true;
@@ -60,26 +65,70 @@ export function createSink(cfg: Config, deps: { log: Logger; es?: Es }): Sink {
     return false;
   }
 
-  async function handle(topic: string, partition: number, records: InRecord[], ctl: { heartbeat(): Promise<void>; active(): boolean }) {
+  async function handle(topic: string, partition: number, records: InRecord[], ctl: BatchControl) {
     active++;
     metrics.received(records.length);
     const batchCtl = new AbortController();
-    const onStop = () => batchCtl.abort();
+    const abort = (why: string, err?: unknown) => {
+      if (batchCtl.signal.aborted) return;
+      log.info({ partition, why, err: err === undefined ? undefined : errorMessage(err) }, 'leaving the batch unfinished');
+      batchCtl.abort();
+    };
+    const onStop = () => abort('shutdown grace over');
+    if (stopCtl.signal.aborted) onStop();
     stopCtl.signal.addEventListener('abort', onStop, { once: true });
-    const done = new Set<string>();
+    // Heartbeat for as long as the batch is in hand (bulk requests, backoff waits, dead-letter publishes), so a slow or
+    // absent Elasticsearch never costs the membership: a session timeout would rebalance, re-deliver, and time out
+    // again. When the group rebalances anyway, the heartbeat says so: stop, commit what is done, let the partition go.
+    let beating = false;
+    const ticker = setInterval(() => {
+      if (!ctl.active()) return abort('partition reassigned');
+      if (beating) return;
+      beating = true;
+      ctl.heartbeat().then(
+        () => (beating = false),
+        (err) => {
+          beating = false;
+          abort('heartbeat refused (group rebalancing)', err);
+        },
+      );
+    }, heartbeatEveryMs);
+    const tracker = createCommitTracker(records.map((r) => r.offset));
+    const markDone = (offset: string) => tracker.done(offset);
+    let committed = -1; // index of the last record this batch committed past
+    let lastCommitAt = Date.now();
+    let committing: Promise<void> | undefined;
+    // A long batch commits its done prefix as it goes (at most every commitEveryMs), so a crash or a rebalance in the
+    // middle re-delivers seconds of work rather than the whole batch.
+    const commitProgress = () => {
+      const upTo = tracker.upTo();
+      if (!upTo || upTo.index <= committed || committing || batchCtl.signal.aborted || Date.now() - lastCommitAt < commitEveryMs) return;
+      lastCommitAt = Date.now();
+      committing = ctl.commit(upTo.offset).then(
+        () => {
+          committed = Math.max(committed, upTo.index);
+        },
+        (err) => abort('commit refused', err),
+      ).finally(() => (committing = undefined));
+    };
     try {
       const items: IndexItem[] = [];
       const letters: DeadLetter[] = [];
-      const letterOffsets: string[] = [];
       for (const r of records) {
         const key = r.key ? r.key.toString('utf8') : null;
         try {
           const event = decodeEvent(r.value);
-          items.push({ event, ref: { partition, offset: r.offset }, raw: r.value! });
+          items.push({ event, ref: { partition, offset: r.offset }, raw: r.value!, key });
         } catch (err) {
           const reason = err instanceof LogshipError ? err.message : errorMessage(err);
           letters.push(makeDeadLetter({ raw: r.value, reason, stage: 'decode', errorType: 'decode_error', topic, partition, offset: r.offset, key }));
-          letterOffsets.push(r.offset);
+        }
+      }
+      // Undecodable records first, so they do not hold the commit back while the rest is indexed.
+      if (await publishDeadLetters(letters, batchCtl.signal)) {
+        for (const l of letters) {
+          metrics.deadLettered(l.stage, l.reason, partition, l.source.offset);
+          markDone(l.source.offset);
         }
       }
       const res = await indexAll(items, {
@@ -90,17 +139,8 @@ export function createSink(cfg: Config, deps: { log: Logger; es?: Es }): Sink {
         concurrency: s.bulk.concurrency,
         retryInitialMs: s.retry_initial_ms,
         retryMaxMs: s.retry_max_ms,
+        limit: bulkSlots,
         signal: batchCtl.signal,
-        keepAlive: async () => {
-          if (!ctl.active()) return batchCtl.abort();
-          try {
-            await ctl.heartbeat();
-          } catch (err) {
-            // The group is rebalancing: stop, commit what is done, let the partition go.
-            log.info({ partition, err: errorMessage(err) }, 'heartbeat refused during retries; handing the partition back');
-            batchCtl.abort();
-          }
-        },
         onBulk: (docs, ms, outcome) => {
           metrics.bulk(docs, ms, outcome);
           if (outcome === 'retry_all') {
@@ -110,38 +150,35 @@ export function createSink(cfg: Config, deps: { log: Logger; es?: Es }): Sink {
             esError = '';
           }
         },
-        onRetry: (n, reason, attempt) => {
+        onSettled: (settled, created, duplicate) => {
+          metrics.indexed(created, duplicate);
+          for (const it of settled) markDone(it.ref.offset);
+          commitProgress();
+        },
+        onRetry: (n, refusedItems, reason, attempt) => {
           esError = reason;
-          metrics.retrying(n, reason, attempt);
+          metrics.retrying(n, refusedItems, reason, attempt);
         },
       });
-      metrics.indexed(res.created, res.duplicate);
-      const unfinished = new Set(res.unfinished.map((i) => i.ref.offset));
-      for (const d of res.dead) {
-        letters.push(
-          makeDeadLetter({
-            raw: d.item.raw, reason: d.reason, stage: 'index', errorType: d.errorType, status: d.status, topic, partition,
-            offset: d.item.ref.offset, key: d.item.event.host.name, eventId: d.item.event.event.id,
-          }),
-        );
-        letterOffsets.push(d.item.ref.offset);
-      }
-      const published = await publishDeadLetters(letters, batchCtl.signal);
-      if (published) for (const l of letters) metrics.deadLettered(l.stage, l.reason, partition, l.source.offset);
-      for (const r of records) {
-        if (unfinished.has(r.offset)) continue;
-        if (!published && letterOffsets.includes(r.offset)) continue;
-        done.add(r.offset);
-      }
-      const upTo = committableUpTo(
-        records.map((r) => r.offset),
-        (o) => done.has(o),
+      const refused = res.dead.map((d) =>
+        makeDeadLetter({
+          raw: d.item.raw, reason: d.reason, stage: 'index', errorType: d.errorType, status: d.status, topic, partition,
+          offset: d.item.ref.offset, key: d.item.key, eventId: d.item.event.event.id,
+        }),
       );
-      if (upTo !== undefined) metrics.committed(partition, upTo);
-      return { commitUpTo: upTo };
+      if (await publishDeadLetters(refused, batchCtl.signal)) {
+        for (const l of refused) {
+          metrics.deadLettered(l.stage, l.reason, partition, l.source.offset);
+          markDone(l.source.offset);
+        }
+      }
+      await committing;
+      // Unfinished records (aborted) are not done: the commit stops before the first of them.
+      const upTo = tracker.upTo();
+      return { commitUpTo: upTo && upTo.index > committed ? upTo.offset : undefined };
     } finally {
-      metrics.finished(records.length);
-      metrics.setLag(consumer?.lag() ?? new Map());
+      clearInterval(ticker);
+      metrics.finished(records.length, records.length - tracker.count());
       stopCtl.signal.removeEventListener('abort', onStop);
       active--;
     }
@@ -179,17 +216,31 @@ export function createSink(cfg: Config, deps: { log: Logger; es?: Es }): Sink {
     async start() {
       if (s.metrics_listen) health = await startHealthServer(s.metrics_listen, metrics.registry, readiness);
       await installTemplate();
+      if (stopCtl.signal.aborted) return; // stopped while waiting for Elasticsearch
       await ensureTopics(clientOpts, log, [
         { topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions },
         { topic: cfg.kafka.dlq_topic, partitions: 1 },
       ]).catch((err) => log.warn({ err: errorMessage(err) }, 'could not check topics; consuming anyway'));
       consumer = createGroupConsumer(
         clientOpts,
-        { groupId: s.group_id, topic: cfg.kafka.topic, fromBeginning: s.from_beginning, sessionTimeoutMs: s.session_timeout_ms, concurrency: s.bulk.concurrency, maxWaitMs: Math.max(10, s.bulk.linger_ms) },
+        {
+          groupId: s.group_id, topic: cfg.kafka.topic, fromBeginning: s.from_beginning, sessionTimeoutMs: s.session_timeout_ms,
+          concurrency: s.bulk.concurrency, maxWaitMs: Math.max(10, s.bulk.linger_ms),
+          onCommitted: (partition, offset, lag) => {
+            metrics.committed(partition, offset);
+            metrics.setLag(new Map([[partition, lag]]));
+          },
+        },
         log,
       );
-      consumer.onEvent('rebalancing', () => metrics.rebalancing());
-      consumer.onEvent('crash', (p) => log.warn({ err: String((p as { error?: unknown }).error) }, 'consumer crashed; restarting'));
+      consumer.onEvent('rebalancing', () => log.info('consumer group rebalancing'));
+      // Every join after the first is a rebalance this member went through (one another member started, or our
+      // session expired and we rejoined); counted on joins because kafkajs reports the second kind on no other event.
+      consumer.onEvent('joined', (p) => {
+        if (joins++ > 0) metrics.rebalancing();
+        log.info({ assignment: p.memberAssignment, generation_member: p.memberId }, 'joined the consumer group');
+      });
+      consumer.onEvent('crash', (p) => log.warn({ err: String((p as { error?: unknown }).error), restart: p.restart }, 'consumer crashed; restarting'));
       await consumer.start(handle);
       if (cfg.elasticsearch.retention_days > 0) {
         const run = () => deleteExpiredIndices(es, cfg.elasticsearch.index_prefix, cfg.elasticsearch.retention_days, new Date(), log).catch(() => undefined);
@@ -200,14 +251,19 @@ export function createSink(cfg: Config, deps: { log: Logger; es?: Es }): Sink {
     },
     async stop(graceMs = s.shutdown_grace_ms) {
       if (retentionTimer) clearInterval(retentionTimer);
+      // No new batches from here on; the consumer leaves the group once the batches in hand have returned.
+      const leaving = consumer?.stop();
       const until = Date.now() + graceMs;
       while (active > 0 && Date.now() < until) await sleep(50);
-      stopCtl.abort(); // what is still unfinished is not committed: the next owner re-delivers it
-      await consumer?.stop();
+      // What is still unfinished is abandoned, not committed: the next owner re-delivers it (409s). What the
+      // aborted batches did finish is still committed before the group is left.
+      const abandoned = metrics.inflight;
+      stopCtl.abort();
+      await leaving;
       await dlq?.disconnect().catch(() => undefined);
       await es.close().catch(() => undefined);
       await health?.close();
-      log.info({ in_flight_abandoned: metrics.inflight }, 'sink stopped');
+      log.info({ in_flight_abandoned: abandoned }, 'sink stopped');
     },
   };
 }

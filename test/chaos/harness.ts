@@ -178,8 +178,8 @@ export async function expectBalanced(env: TestEnv) {
   const agentSide = (await A('logship_agent_lines_produced_total')) + (await A('logship_agent_lines_in_flight')) + (await A('logship_agent_lines_discarded_total')) + (await A('logship_agent_lines_joined_total'));
   expect(agentSide, 'agent: read = produced + in flight + discarded + joined').toBe(read);
   const consumed = await S('logship_sink_records_consumed_total');
-  const sinkSide = (await S('logship_sink_documents_created_total')) + (await S('logship_sink_documents_duplicate_total')) + (await S('logship_sink_documents_dead_lettered_total')) + (await S('logship_sink_records_in_flight'));
-  expect(sinkSide, 'sink: consumed = created + duplicate + dead-lettered + in flight').toBe(consumed);
+  const sinkSide = (await S('logship_sink_documents_created_total')) + (await S('logship_sink_documents_duplicate_total')) + (await S('logship_sink_documents_dead_lettered_total')) + (await S('logship_sink_records_abandoned_total')) + (await S('logship_sink_records_in_flight'));
+  expect(sinkSide, 'sink: consumed = created + duplicate + dead-lettered + abandoned (handed back, consumed again) + in flight').toBe(consumed);
 }
 
 /** After the faults stop, a fresh line is searchable within 30 s. */

@@ -11,7 +11,7 @@ function startAgent(env: TestEnv) {
 }
 
 async function ready(env: TestEnv) {
-  await waitFor('agent /healthz', () => fetch(`http://${env.agentMetrics}/healthz`).then((r) => r.ok).catch(() => false), 30_000);
+  await waitFor('agent /healthz', () => fetch(`http://${env.agentMetrics}/healthz`).then((r) => r.ok).catch(() => false), 90_000);
 }
 
 describe('agent: files', () => {

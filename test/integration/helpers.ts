@@ -422,6 +422,8 @@ export interface EsProxy {
   refused: number[];
   /** Delayed requests the client aborted before they were forwarded (not forwarded). */
   aborted: number[];
+  /** Replaces the fault for the requests that arrive from now on. */
+  setBulk(f: BulkFault): void;
   close(): Promise<void>;
 }
 
@@ -429,7 +431,10 @@ export interface EsProxy {
  * An HTTP proxy in front of the real Elasticsearch, for faults the real one will not produce on demand: `bulk` sees
  * every _bulk body and may answer instead of Elasticsearch (e.g. 413), or delay it (`delayMs`).
  */
-export async function startEsProxy(bulk: (body: Buffer) => { status: number; body: unknown } | { delayMs: number } | undefined): Promise<EsProxy> {
+type BulkFault = (body: Buffer) => { status: number; body: unknown } | { delayMs: number } | undefined;
+
+export async function startEsProxy(initial: BulkFault): Promise<EsProxy> {
+  let bulk = initial;
   const passed: number[] = [];
   const refused: number[] = [];
   const aborted: number[] = [];
@@ -474,6 +479,9 @@ export async function startEsProxy(bulk: (body: Buffer) => { status: number; bod
     passed,
     refused,
     aborted,
+    setBulk: (f) => {
+      bulk = f;
+    },
     close: () => new Promise<void>((ok) => {
       server.closeAllConnections();
       server.close(() => ok());
