@@ -167,7 +167,8 @@ describe('chaos: crashes', () => {
     const w = new Writer(file, 'kafkastop');
     w.start(10, 10);
     await sleep(3000);
-    const pid = fs.readFileSync('/var/tmp/logship-stack/run/kafka.pid', 'utf8').trim();
+    const stackDir = process.env.LOGSHIP_STACK_DIR ?? '/var/tmp/logship-stack';
+    const pid = fs.readFileSync(path.join(stackDir, 'run/kafka.pid'), 'utf8').trim();
     process.kill(Number(pid), 'SIGSTOP');
     await sleep(30_000);
     process.kill(Number(pid), 'SIGCONT');
