@@ -235,8 +235,7 @@ Last run: ${new Date().toISOString()}.
 - Scenarios of the issue not yet written as chaos scenarios: Elasticsearch stopped 60 s and per-item 429s
   (covered by test/integration/sink-outage*.test.ts with exact id checks, not yet in this table); truncation
   in place, delete+recreate with inode reuse, a partial last line across a restart (covered by
-  test/integration/agent-files.test.ts); the checkpoint directory's file system full; Kafka SIGSTOP 30 s and the
-  day-boundary replay exist in test/chaos but have not been run to completion yet.
+  test/integration/agent-files.test.ts); and the checkpoint directory's file system full (not built).
 `;
   fs.writeFileSync(path.resolve(import.meta.dirname, '../../docs/RELIABILITY.md'), doc);
 }
