@@ -119,3 +119,19 @@ describe('operations', () => {
     expect(r.stderr).toMatch(/YAML syntax error at line \d+/);
   });
 });
+
+describe('paths come only from configuration', () => {
+  it('a source name or host name with ../ never makes the agent write outside its data_dir', async () => {
+    const env = makeEnv('pathsafety', { host_name: '../../escape-host' });
+    const marker = `escape-${Date.now()}`;
+    const r = await run(['agent', '--stdin', '--source', `../../../../tmp/${marker}`, '-c', env.config], { input: 'one line\n' });
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(`/tmp/${marker}`)).toBe(false);
+    const state = path.join(env.dir, 'state');
+    const made = fs.readdirSync(state);
+    expect(made.length).toBe(1);
+    expect(made[0]).toMatch(/^stdin-[A-Za-z0-9._-]+$/);
+    expect(made[0]).not.toContain('/');
+    expect(fs.readdirSync(env.dir).sort()).toEqual(['logs', 'logship.yaml', 'state']);
+  });
+});
