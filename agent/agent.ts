@@ -266,6 +266,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
           t.path = f.path;
         }
         t.atPath = true;
+        t.goneAt = 0;
         continue;
       }
       try {
@@ -278,6 +279,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       if (seen.has(key)) continue;
       if (t.atPath) {
         t.atPath = false;
+        t.goneAt = now();
         metrics.fileRotated(fs.existsSync(t.path) ? 'renamed' : 'deleted', t.path);
       }
       // Let go only once read to the end, idle, and every line acknowledged.

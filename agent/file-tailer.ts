@@ -50,6 +50,8 @@ export class FileTailer {
   entry: FileCheckpoint & { birth?: number };
   /** Still found at a matching path in the last scan. */
   atPath = true;
+  /** When it was first found gone from its path: a writer may still append through its open descriptor. */
+  goneAt = 0;
   closed = false;
   private fd: number;
   private framer: LineFramer;
@@ -107,8 +109,9 @@ export class FileTailer {
     return Math.max(0, this.size - this.marks.watermark);
   }
 
+  /** Time without growth, counted from no earlier than the moment the file left its path. */
   get inactiveMs(): number {
-    return this.ctx.now() - this.lastGrowth;
+    return this.ctx.now() - Math.max(this.lastGrowth, this.goneAt);
   }
 
   /** Read one chunk (fairness: the caller round-robins over files). */
