@@ -18,7 +18,8 @@ export interface Producer {
   disconnect(): Promise<void>;
 }
 
-function kafkaLogCreator(log: Logger) {
+/** kafkajs' log lines through our logger (one level lower: kafkajs is loud about what we retry). */
+export function kafkaLogCreator(log: Logger) {
   return () =>
     ({ level, log: entry }: { namespace: string; level: number; label: string; log: { message: string } & Record<string, unknown> }) => {
       const { message, timestamp: _t, logger: _l, ...rest } = entry;

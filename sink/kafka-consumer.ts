@@ -2,6 +2,7 @@
 import { Kafka, logLevel, type Consumer as KConsumer } from 'kafkajs';
 import type { KafkaClientOptions } from '../common/kafka-options.js';
 import type { Logger } from '../common/logger.js';
+import { kafkaLogCreator } from '../agent/kafka-producer.js';
 
 export interface InRecord {
   partition: number;
@@ -49,16 +50,6 @@ export interface GroupConsumer {
   /** Per partition: high watermark minus the next offset to process. */
   lag(): Map<number, number>;
   onEvent(name: 'rebalancing' | 'joined' | 'crash' | 'commit', f: (info: Record<string, unknown>) => void): void;
-}
-
-function kafkaLogCreator(log: Logger) {
-  return () =>
-    ({ level, log: entry }: { level: number; log: { message: string } & Record<string, unknown> }) => {
-      const { message, timestamp: _t, logger: _l, ...rest } = entry;
-      if (level === logLevel.ERROR) log.warn({ component: 'kafkajs', ...rest }, message);
-      else if (level === logLevel.WARN) log.info({ component: 'kafkajs', ...rest }, message);
-      else log.debug({ component: 'kafkajs', ...rest }, message);
-    };
 }
 
 type KafkaErr = Error & { type?: string; retriable?: boolean; cause?: unknown };

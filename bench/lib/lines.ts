@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-function rng(seed: number) {
+/** Seeded PRNG (mulberry32); also the chaos suite's, so a seed means the same sequence everywhere. */
+export function rng(seed: number) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -10,17 +10,7 @@ import { esJson, logship, makeEnv, metricValue, readTopic, run, waitFor, type Pr
 
 export const RESULTS = path.resolve(import.meta.dirname, '../../docs/.chaos-results.json');
 
-/** Seeded PRNG (mulberry32), so a failing scenario can be replayed with CHAOS_SEED. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../../bench/lib/lines.js';
 
 export function seedFor(name: string): number {
   if (process.env.CHAOS_SEED) return Number(process.env.CHAOS_SEED);
