@@ -43,8 +43,9 @@ const CHECKPOINT_EVERY_MS = 1000;
 const MAX_RETIRED = 64;
 /** How long a new file that starts like a file being read waits for that file to be truncated (copytruncate). */
 const COPY_WAIT_MS = 30_000;
-/** Retired generations older than this are forgotten. */
+/** Retired generations, and checkpoint entries of files not found since the start, older than this are forgotten. */
 const RETIRED_TTL_MS = 3_600_000;
+const MAX_ORPHANS = 10_000;
 
 export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   const log = deps.log;
@@ -102,6 +103,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   let state: CheckpointState = { files: {}, streams: {} };
   let retired: RetiredGeneration[] = [];
   const deferred = new Map<string, number>();
+  /** Checkpoint entries loaded at start whose file has not been opened yet, and since when. A walk that races
+   * a rotation (logrotate renaming app.log.N -> .N+1) can miss a file; dropping its entry would make it new when
+   * the next scan finds it, and a copytruncate copy read as new gets ids of its own: duplicate documents. */
+  const orphans = new Map<string, number>();
   /** A rotation decision that must reach the checkpoint file before more work is done. */
   let dirty = false;
   let matcher: PathMatcher;
@@ -127,6 +132,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     metrics,
     journal,
     now,
+    persist: () => checkpointNow(),
     multiline:
       a.multiline.mode === 'off'
         ? undefined
@@ -165,6 +171,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     let entry: (FileCheckpoint & { birth?: number }) | undefined;
     let why = '';
     const cp = state.files[key] as (FileCheckpoint & { birth?: number }) | undefined;
+    orphans.delete(key);
     if (cp && sameFile(cp, fd, fst)) {
       entry = { ...cp, path: p };
       why = 'checkpoint';
@@ -291,8 +298,8 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     }
     if (firstScan) {
       firstScan = false;
-      // Entries for files that are gone are dropped once: nothing left to read there.
-      for (const key of Object.keys(state.files)) if (!tailers.has(key)) delete state.files[key];
+      // Entries for files not found are kept for a while (see `orphans`), then dropped.
+      for (const key of Object.keys(state.files)) if (!tailers.has(key)) orphans.set(key, now());
       if (dirty) checkpointNow();
     }
     void pump();
@@ -346,9 +353,13 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   function checkpointNow() {
     const files: Record<string, FileCheckpoint> = {};
     for (const [key, t] of tailers) files[key] = { ...t.checkpoint() };
+    for (const [key, since] of orphans) {
+      if (files[key] || !state.files[key] || now() - since > RETIRED_TTL_MS || orphans.size > MAX_ORPHANS) orphans.delete(key);
+      else files[key] = state.files[key];
+    }
     const streamState = { ...state.streams };
     for (const [name, src] of streams) streamState[name] = src.checkpoint();
-    const next: CheckpointState & { retired?: RetiredGeneration[] } = { files, streams: streamState, retired };
+    const next: CheckpointState = { files, streams: streamState, retired };
     try {
       writeCheckpoints(a.data_dir, next);
       dirty = false;
@@ -404,7 +415,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         log.error({ reason: loaded.corrupt.reason, moved_to: loaded.corrupt.movedTo }, 'checkpoint file is corrupt: moved aside; every file is read from the beginning (duplicates are deduplicated by id)');
       }
       state = loaded.state;
-      retired = ((loaded.state as CheckpointState & { retired?: RetiredGeneration[] }).retired ?? []).slice(-MAX_RETIRED);
+      retired = (loaded.state.retired ?? []).filter((r) => now() - r.retiredAt < RETIRED_TTL_MS).slice(-MAX_RETIRED);
       journal = openTimeJournal(a.data_dir);
       matcher = createPathMatcher(a.files.include, a.files.exclude);
       if (a.metrics_listen) health = await startHealthServer(a.metrics_listen, metrics.registry, readiness);

@@ -29,9 +29,29 @@ export interface StreamCheckpoint {
   seq: number;
 }
 
+/** A generation of a file that was truncated: kept so a copy made by copytruncate resumes where it stopped. */
+export interface RetiredGeneration {
+  identity: string;
+  fp: string;
+  fpLen: number;
+  /** Where reading stopped: the copy must have the same bytes just before it. */
+  offset: number;
+  /** Where the copy continues: the acknowledged watermark (lines after it may still be in flight, and a crash
+   * would lose them if the copy skipped them; re-reading them gives the same ids). */
+  resumeAt: number;
+  /** sha256 of the tailLen bytes before offset: a copy has the same bytes there. */
+  tailFp: string;
+  tailLen: number;
+  firstSeen: number;
+  retiredAt: number;
+}
+
 export interface CheckpointState {
   files: Record<string, FileCheckpoint>;
   streams: Record<string, StreamCheckpoint>;
+  /** Truncated generations whose copy may not have been found yet: they must survive a restart, or a copy
+   * found after a crash is read again under a new identity (duplicate documents). */
+  retired?: RetiredGeneration[];
 }
 
 export interface LoadResult {
@@ -48,6 +68,14 @@ function checksum(state: CheckpointState): string {
 
 export function checkpointPath(dataDir: string): string {
   return path.join(dataDir, 'checkpoints.json');
+}
+
+function validRetired(e: unknown): e is RetiredGeneration {
+  const x = e as RetiredGeneration;
+  return (
+    typeof x === 'object' && x !== null && typeof x.identity === 'string' && typeof x.fp === 'string' && typeof x.tailFp === 'string' &&
+    [x.fpLen, x.offset, x.resumeAt, x.tailLen].every((n) => Number.isInteger(n) && n >= 0)
+  );
 }
 
 function validEntry(e: unknown): e is FileCheckpoint {
@@ -74,7 +102,8 @@ export function loadCheckpoints(dataDir: string, now: () => number = Date.now): 
     else if (!doc.state || typeof doc.state.files !== 'object') reason = 'missing state';
     else if (checksum(doc.state) !== doc.sha256) reason = 'checksum mismatch';
     else if (!Object.values(doc.state.files).every(validEntry)) reason = 'invalid entry';
-    else return { state: { files: doc.state.files, streams: doc.state.streams ?? {} } };
+    else if (doc.state.retired !== undefined && !(Array.isArray(doc.state.retired) && doc.state.retired.every(validRetired))) reason = 'invalid retired generation';
+    else return { state: { files: doc.state.files, streams: doc.state.streams ?? {}, retired: doc.state.retired ?? [] } };
   } catch (err) {
     reason = `not JSON (${(err as Error).message})`;
   }

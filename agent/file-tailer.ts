@@ -2,7 +2,9 @@
 // acknowledged watermark that becomes its checkpoint. Detects truncation in place (size below position).
 import fs from 'node:fs';
 import type { Batcher } from './batcher.js';
-import type { FileCheckpoint } from './checkpoint-store.js';
+import type { FileCheckpoint, RetiredGeneration } from './checkpoint-store.js';
+
+export type { RetiredGeneration } from './checkpoint-store.js';
 import { buildEvent, encodeBounded } from './event-builder.js';
 import { FP_MAX, fingerprint, headOf, identityFor, readPrefix } from './file-identity.js';
 import { createAckWatermark, type AckWatermark } from './ack-watermark.js';
@@ -23,23 +25,8 @@ export interface TailerContext {
   now: () => number;
   /** A new multiline joiner per file generation, when multiline is on. */
   multiline?: () => Multiline;
-}
-
-/** A generation of a file that was truncated: kept so a copy made by copytruncate resumes where it stopped. */
-export interface RetiredGeneration {
-  identity: string;
-  fp: string;
-  fpLen: number;
-  /** Where reading stopped: the copy must have the same bytes just before it. */
-  offset: number;
-  /** Where the copy continues: the acknowledged watermark (lines after it may still be in flight, and a crash
-   * would lose them if the copy skipped them; re-reading them gives the same ids). */
-  resumeAt: number;
-  /** sha256 of the tailLen bytes before offset: a copy has the same bytes there. */
-  tailFp: string;
-  tailLen: number;
-  firstSeen: number;
-  retiredAt: number;
+  /** Writes the checkpoint now: called when a generation gets its identity, before any of its lines leave. */
+  persist?: () => void;
 }
 
 export type ReadResult = 'data' | 'eof' | 'blocked' | 'closed';
@@ -93,6 +80,10 @@ export class FileTailer {
     if (!head && force) head = Buffer.from(`unknown-head:${this.entry.firstSeen}:${this.ctx.now()}`);
     if (!head) return false;
     this.entry.identity = identityFor(this.entry.dev, this.entry.ino, this.entry.birth ?? 0, head, this.entry.generation);
+    // On disk before the first line leaves: if this generation is copied and truncated while we are down
+    // (copytruncate), the copy is recognised on restart by these first bytes and continues this identity.
+    // Without it the copy would be read from 0 under its own inode's identity: every line a second document.
+    this.ctx.persist?.();
     return true;
   }
 

@@ -58,6 +58,33 @@ describe('agent: files', () => {
     expectExactly(await shipped(env), [...a, ...b], { allowDuplicates: true });
   });
 
+  it('a checkpointed file missing from the first scan (a walk racing a rotation) keeps its checkpoint when it is found again', async () => {
+    const env = makeEnv('orphan', { agent: { files: { include: [`__LOGS__/app.log*`] } } });
+    fixInclude(env);
+    const f1 = path.join(env.logs, 'app.log.1');
+    const a = lines('orph-a', 0, 300);
+    append(f1, a);
+    let agent = startAgent(env);
+    await ready(env);
+    await waitShipped(env, a);
+    expect(await agent.stop()).toBe(0);
+    // Out of the globs while the agent starts (as logrotate's rename cascade can hide a file from one walk).
+    const away = path.join(env.dir, 'away.log');
+    fs.renameSync(f1, away);
+    agent = startAgent(env);
+    await ready(env);
+    await new Promise((r) => setTimeout(r, 1500)); // first scan done, checkpoints written without the file
+    fs.renameSync(away, f1);
+    const b = lines('orph-b', 0, 50);
+    append(f1, b);
+    await waitShipped(env, [...a, ...b]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await agent.stop()).toBe(0);
+    // Read on from its checkpoint, not again from 0: no line twice (a copytruncate copy read again from 0
+    // would get ids of its own, i.e. duplicate documents).
+    expectExactly(await shipped(env), [...a, ...b]);
+  });
+
   it('truncation in place is detected and the new content read from 0 under a new identity', async () => {
     const env = makeEnv('truncate');
     const f = path.join(env.logs, 'app.log');

@@ -18,6 +18,9 @@ function state(): CheckpointState {
       '2049:99': { identity: 'bbb222', dev: 2049, ino: 99, path: '/var/log/über café.log', offset: 0, fp: '', fpLen: 0, generation: 3, firstSeen: 1, updated: 2 },
     },
     streams: { stdin: { identity: 'stream-1', seq: 77 } },
+    // A truncated generation whose copy was not found yet: it must survive a restart (kill -9 right after a
+    // copytruncate would otherwise read the copy under a new identity).
+    retired: [{ identity: 'ccc333', fp: 'e'.repeat(64), fpLen: 1024, offset: 9000, resumeAt: 8800, tailFp: 'd'.repeat(64), tailLen: 1024, firstSeen: 5, retiredAt: 6 }],
   };
 }
 
@@ -51,7 +54,7 @@ describe('checkpoint store', () => {
   it('a state without streams loads with empty streams', () => {
     const s = state();
     writeCheckpoints(dir, { files: s.files } as CheckpointState);
-    expect(loadCheckpoints(dir).state).toEqual({ files: s.files, streams: {} });
+    expect(loadCheckpoints(dir).state).toEqual({ files: s.files, streams: {}, retired: [] });
   });
 
   function expectCorrupt(reason: RegExp) {
@@ -106,6 +109,14 @@ describe('checkpoint store', () => {
     s.files['2049:1234'].offset = -1;
     fs.writeFileSync(checkpointPath(dir), JSON.stringify({ version: 1, sha256: createHash('sha256').update(JSON.stringify(s)).digest('hex'), state: s }));
     expectCorrupt(/^invalid entry$/);
+  });
+
+  it('a retired generation with a missing field is invalid even with a good checksum', async () => {
+    const { createHash } = await import('node:crypto');
+    const s = state() as CheckpointState & { retired: Record<string, unknown>[] };
+    delete s.retired[0].resumeAt;
+    fs.writeFileSync(checkpointPath(dir), JSON.stringify({ version: 1, sha256: createHash('sha256').update(JSON.stringify(s)).digest('hex'), state: s }));
+    expectCorrupt(/^invalid retired generation$/);
   });
 
   it('a leftover .tmp file does not matter for load or write', () => {
