@@ -73,9 +73,7 @@ async function agentKillScenario(mode: 'create' | 'copytruncate') {
 describe('chaos: crashes', () => {
   it('[ci] agent killed with SIGKILL at random moments while lines are written and rotated by logrotate (rename + create)', () => agentKillScenario('create'));
 
-  // Known to fail as of this commit (duplicate documents when a crash falls between a copytruncate and the next
-  // checkpoint): see docs/RELIABILITY.md. Not in the CI subset until fixed.
-  it.skipIf(CI_SUBSET)('agent killed with SIGKILL at random moments while lines are written and rotated by logrotate (copytruncate)', () => agentKillScenario('copytruncate'));
+  it('[ci] agent killed with SIGKILL at random moments while lines are written and rotated by logrotate (copytruncate)', () => agentKillScenario('copytruncate'));
 
   it('[ci] sink killed with SIGKILL mid-bulk, repeatedly', async () => {
     const name = 'sink SIGKILL mid-bulk';

@@ -217,11 +217,6 @@ Last run: ${new Date().toISOString()}.
 
 ## Known gaps (not green yet)
 
-- **agent SIGKILL + logrotate copytruncate** (\`npm run chaos -- -t copytruncate\`, not in the CI subset): no
-  line is lost any more, but duplicate documents remain: 2,210 of 37,060 lines in the last run (earlier runs
-  1,030 to 4,670 before the fixes listed in the commit log). A copy made by copytruncate is sometimes read
-  under a new identity when the agent is killed around the rotation. The same rotation without crashes is
-  exact (test/integration/agent-files.test.ts).
 - Scenarios of the issue not yet written as chaos scenarios: Elasticsearch stopped 60 s and per-item 429s
   (covered by test/integration/sink-outage*.test.ts with exact id checks, not yet in this table); truncation
   in place, delete+recreate with inode reuse, a partial last line across a restart (covered by
