@@ -1,9 +1,13 @@
 // The agent's Kafka adapter (and the admin calls both sides need). With sink/kafka-consumer.ts, the only files
 // that import kafkajs.
-import { CompressionTypes, Kafka, Partitioners, logLevel, type Producer as KProducer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Producer as KProducer } from 'kafkajs';
 import { LogshipError } from '../common/errors.js';
 import type { KafkaClientOptions } from '../common/kafka-options.js';
 import type { Logger } from '../common/logger.js';
+import { COMPRESSION_TYPES, registerCodecs, type Compression } from './kafka-codecs.js';
+
+// lz4 and zstd for every kafkajs client in the process: this module is what both adapters import.
+registerCodecs();
 
 export interface OutMessage {
   key: string | null;
@@ -71,10 +75,10 @@ function memoizedKeyPartitioner() {
   };
 }
 
-export function createKafkaProducer(opts: KafkaClientOptions, log: Logger, compression: 'none' | 'gzip' = 'none'): Producer {
+export function createKafkaProducer(opts: KafkaClientOptions, log: Logger, compression: Compression = 'none'): Producer {
   const kafka = createKafka(opts, log);
   let producer: KProducer | undefined;
-  const comp = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  const comp = COMPRESSION_TYPES[compression];
   return {
     async connect() {
       producer = kafka.producer({ createPartitioner: memoizedKeyPartitioner, allowAutoTopicCreation: true, maxInFlightRequests: 5, retry: { retries: 3 } });

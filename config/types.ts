@@ -42,7 +42,7 @@ export interface Config {
     json: 'auto' | 'off';
     batch: { max_events: number; max_bytes: number; linger_ms: number };
     max_inflight_bytes: number;
-    compression: 'none' | 'gzip';
+    compression: 'none' | 'gzip' | 'lz4' | 'zstd';
     metrics_listen: string;
     shutdown_grace_ms: number;
     spool_max_bytes: number;

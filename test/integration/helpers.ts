@@ -6,10 +6,14 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { registerCodecs } from '../../agent/kafka-codecs.js';
 import { encodeEvent, eventId, EVENT_VERSION, type LogEvent } from '../../common/event.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BIN = path.join(ROOT, 'bin/logship.js');
+// Topics written with lz4 or zstd are read back by the tests too.
+registerCodecs();
+
 export const BROKER = `127.0.0.1:${process.env.LOGSHIP_KAFKA_PORT ?? '9092'}`;
 export const ES = `http://127.0.0.1:${process.env.LOGSHIP_ES_PORT ?? '9200'}`;
 
