@@ -253,6 +253,13 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     metrics.fileOpened(p, entry.offset, entry.identity, why);
   }
 
+  const linksLogged = new Set<string>();
+  function skippedLink(p: string) {
+    if (linksLogged.has(p) || linksLogged.size > 10_000) return;
+    linksLogged.add(p);
+    log.warn({ path: p }, 'symbolic link matches the include globs: skipped (agent.files.follow_symlinks is false)');
+  }
+
   function known(st: fs.Stats): boolean {
     const key = fileKey(st);
     return tailers.has(key) || state.files[key] !== undefined;
@@ -261,7 +268,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   function scan() {
     // Files we know (open or checkpointed) first: a truncation found while opening them retires a generation
     // that a copy among the new files may continue.
-    const found = walkMatches(matcher).sort((x, y) => Number(!known(x.stat)) - Number(!known(y.stat)));
+    const found = walkMatches(matcher, { followSymlinks: a.files.follow_symlinks, onLink: skippedLink }).sort((x, y) => Number(!known(x.stat)) - Number(!known(y.stat)));
     const seen = new Set<string>();
     for (const f of found) {
       const key = fileKey(f.stat);

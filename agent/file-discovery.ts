@@ -9,7 +9,12 @@ export interface FoundFile { path: string; stat: fs.Stats }
 
 const MAX_DEPTH = 16;
 
-export function walkMatches(matcher: PathMatcher): FoundFile[] {
+/**
+ * Files under the globs. A symbolic link is followed only with `followSymlinks`: otherwise it is passed to
+ * `onLink` and skipped, so a link placed in a watched directory cannot make the agent read a file outside the
+ * globs (/etc/shadow, another tenant's log). Filebeat's default is the same.
+ */
+export function walkMatches(matcher: PathMatcher, opts: { followSymlinks?: boolean; onLink?: (p: string) => void } = {}): FoundFile[] {
   const out: FoundFile[] = [];
   const seen = new Set<string>();
   const visit = (dir: string, depth: number) => {
@@ -23,6 +28,8 @@ export function walkMatches(matcher: PathMatcher): FoundFile[] {
       const p = dir === '/' ? `/${e.name}` : `${dir}/${e.name}`;
       if (e.isDirectory()) {
         if (depth < MAX_DEPTH && matcher.recursive) visit(p, depth + 1);
+      } else if (e.isSymbolicLink() && !opts.followSymlinks) {
+        if (matcher.matches(p)) opts.onLink?.(p);
       } else if ((e.isFile() || e.isSymbolicLink()) && matcher.matches(p) && !seen.has(p)) {
         try {
           const st = fs.statSync(p);

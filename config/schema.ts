@@ -67,6 +67,7 @@ export const schema = obj('logship configuration', {
     files: obj('Which files to tail.', {
       include: strings([], 'Glob patterns of files to tail (*, **, ?, {a,b}). Absolute or relative to the working directory.'),
       exclude: strings([], 'Glob patterns of files never to tail, even when included.'),
+      follow_symlinks: bool(false, 'Tail symbolic links that match the globs (the files they point to, wherever those are). Off: links are skipped and logged, so a link cannot make the agent read outside the globs.'),
     }),
     scan_interval_ms: ms(1000, 'Periodic rescan of the include globs, a safety net beside file-system events.', 50),
     poll_interval_ms: ms(250, 'How often an open file is checked for new bytes when no event arrived.', 10),

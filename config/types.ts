@@ -31,7 +31,7 @@ export interface Config {
   agent: {
     data_dir: string;
     read_from: 'beginning' | 'end';
-    files: { include: string[]; exclude: string[] };
+    files: { include: string[]; exclude: string[]; follow_symlinks: boolean };
     scan_interval_ms: number;
     poll_interval_ms: number;
     close_inactive_ms: number;

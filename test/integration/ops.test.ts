@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { logship, makeEnv, metricValue, run, waitFor, ROOT, esCount } from './helpers.js';
-import { waitShipped } from './agent-harness.js';
+import { shipped, waitShipped } from './agent-harness.js';
 
 describe('operations', () => {
   it('agent and sink /metrics match a known input, and the accounting balances', async () => {
@@ -133,5 +133,26 @@ describe('paths come only from configuration', () => {
     expect(made[0]).toMatch(/^stdin-[A-Za-z0-9._-]+$/);
     expect(made[0]).not.toContain('/');
     expect(fs.readdirSync(env.dir).sort()).toEqual(['logs', 'logship.yaml', 'state']);
+  });
+
+  it('a symbolic link in a watched directory is not followed unless follow_symlinks is set', async () => {
+    const env = makeEnv('symlinks');
+    // The secret lives outside the globs; a link to it sits in the watched directory and matches *.log.
+    const secret = path.join(env.dir, 'secret.txt');
+    fs.writeFileSync(secret, 'root:x:0:0 secret line\n');
+    fs.symlinkSync(secret, path.join(env.logs, 'innocent.log'));
+    fs.writeFileSync(path.join(env.logs, 'app.log'), 'a real line\n');
+    let agent = logship(['agent', '-c', env.config]);
+    await waitShipped(env, ['a real line']);
+    await new Promise((r) => setTimeout(r, 1000)); // several scans
+    expect(await agent.stop()).toBe(0);
+    expect(agent.stderr()).toMatch(/symbolic link matches the include globs: skipped/);
+    let s = await shipped(env);
+    expect(s.events.map((e) => e.message)).toEqual(['a real line']);
+    // Opted in, the link is read like a file.
+    agent = logship(['agent', '-c', env.config, '--set', 'agent.files.follow_symlinks=true']);
+    s = await waitShipped(env, ['a real line', 'root:x:0:0 secret line']);
+    expect(await agent.stop()).toBe(0);
+    expect(s.events.map((e) => e.message).sort()).toEqual(['a real line', 'root:x:0:0 secret line']);
   });
 });
