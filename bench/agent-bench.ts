@@ -6,7 +6,7 @@ import path from 'node:path';
 import { BIN, BROKER, childEnv, ROOT } from './lib/env.js';
 import type { LineFile } from './lib/lines.js';
 import { procStats, sampleRss, sleep, start, until } from './lib/proc.js';
-import { createTopic, freeAddress, metric, topicRecords } from './lib/services.js';
+import { createTopic, freeAddress, metric, topicDiskBytes, topicRecords } from './lib/services.js';
 
 export interface AgentResult {
   lineBytes: number;
@@ -24,6 +24,10 @@ export interface AgentResult {
   /** Average encoded event (Kafka record value) per line. */
   recordBytes: number;
   topicRecords: number;
+  /** Bytes the broker stores for the run's topic (record batches as compressed by the agent). */
+  topicBytes?: number;
+  /** agent.compression of the run. */
+  compression?: string;
   profile?: string;
 }
 
@@ -106,6 +110,8 @@ export async function runAgent(file: LineFile, o: AgentRunOptions): Promise<Agen
       peakRssMb: Math.max(stats?.hwmMb ?? 0, mem.hwmMb),
       recordBytes: produced / file.lines,
       topicRecords: records,
+      topicBytes: topicDiskBytes(topic),
+      compression: (o.sets ?? []).find((s) => s.startsWith('agent.compression='))?.split('=')[1] ?? 'none',
       profile,
     };
   } finally {

@@ -14,6 +14,8 @@ export interface Results {
   host: { cores: number; cpu: string; memGb: number; node: string; loadAtStart: number[]; loadAtEnd?: number[] };
   settings: { full: boolean; agentMb: number; variantMb: number; sinkEvents: number; latencyRate: number; latencySeconds: number; broker: string; es: string; agentSets: string[] };
   agent: AgentResult[];
+  /** The agent on one file with each agent.compression (absent in runs before it existed). */
+  compression?: AgentResult[];
   baselines: Baseline[];
   sink?: SinkBench;
   latency?: LatencyResult;
@@ -81,6 +83,19 @@ export function formatResults(r: Results): string {
     for (const b of r.baselines) {
       if (!ok(b)) out.push(`| ${b.name} | 260 B | | n/a: ${b.unavailable.replace(/\|/g, '/').slice(0, 160)} | | | | | |`);
       else out.push(`| ${b.name} | 260 B | ${int(b.lines)} | ${int(b.linesPerS)} | ${f1(b.mbPerS)} | ${f1(b.cpuSPerMLines)} | ${int(b.peakRssMb)} | ${b.recordBytes ? int(b.recordBytes) : '~line+100'} | ${load(b.name)} |`);
+    }
+    out.push('');
+  }
+  if (r.compression?.length) {
+    const none = r.compression.find((a) => a.compression === 'none');
+    out.push(`### 1b. Agent: Kafka compression (${r.compression[0].lines.toLocaleString('en-US')} lines of 260 B, the codecs back to back)`);
+    out.push('');
+    out.push('| agent.compression | lines/s | CPU s / M lines | peak RSS MB | stored on the broker MB | stored vs none | load 1m |');
+    out.push('|---|---|---|---|---|---|---|');
+    for (const a of r.compression) {
+      const mb = a.topicBytes === undefined ? undefined : a.topicBytes / 1048576;
+      const vs = a.topicBytes !== undefined && none?.topicBytes ? `${f2(a.topicBytes / none.topicBytes)}x` : 'n/a';
+      out.push(`| ${a.compression} | ${int(a.linesPerS)} | ${f1(a.cpuSPerMLines)} | ${int(a.peakRssMb)} | ${f1(mb)} | ${vs} | ${load(`compression-${a.compression}`)} |`);
     }
     out.push('');
   }

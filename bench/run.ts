@@ -56,6 +56,7 @@ async function main(o: BenchOptions): Promise<number> {
       latencySeconds: o.latencySeconds, broker: BROKER, es: ES, agentSets: o.agentSets,
     },
     agent: [],
+    compression: [],
     baselines: [],
     load: {},
     targets: [],
@@ -106,6 +107,15 @@ async function main(o: BenchOptions): Promise<number> {
         log('profile: agent, 260-byte lines, under --cpu-prof');
         const a = await measure(r, 'profile', () => runAgent(f260, { workDir: o.workDir, sets: o.agentSets, profileDir: path.join(o.workDir, 'profiles'), label: 'prof' }));
         if (a?.profile) r.profile = { file: a.profile, summary: formatProfile(summariseProfile(a.profile, 25)) };
+      }
+    }
+    if (has('compression')) {
+      // One file, the four codecs back to back: CPU per line and bytes stored, compared within one run.
+      const f = lineFile(dataDir, 260, o.variantMb);
+      for (const codec of ['none', 'gzip', 'lz4', 'zstd']) {
+        log(`compression: agent with ${codec}, ${f.lines.toLocaleString('en-US')} lines of 260 B`);
+        const a = await measure(r, `compression-${codec}`, () => runAgent(f, { workDir: o.workDir, sets: [...o.agentSets, `agent.compression=${codec}`], label: codec }));
+        if (a) r.compression!.push(a);
       }
     }
     if (has('sink')) {

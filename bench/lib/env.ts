@@ -21,8 +21,8 @@ export const BROKER = `127.0.0.1:${process.env.LOGSHIP_KAFKA_PORT}`;
 export const ES = `http://127.0.0.1:${process.env.LOGSHIP_ES_PORT}`;
 export const KAFKA_LIBS = path.join(STACK_DIR, 'cache', `kafka-${process.env.LOGSHIP_KAFKA_VERSION ?? '4.1.1'}`, 'libs');
 
-export type Section = 'agent' | 'baselines' | 'sink' | 'latency' | 'memory';
-export const ALL_SECTIONS: Section[] = ['agent', 'baselines', 'sink', 'latency', 'memory'];
+export type Section = 'agent' | 'baselines' | 'compression' | 'sink' | 'latency' | 'memory';
+export const ALL_SECTIONS: Section[] = ['agent', 'baselines', 'compression', 'sink', 'latency', 'memory'];
 
 export interface BenchOptions {
   full: boolean;
@@ -44,7 +44,7 @@ export interface BenchOptions {
   agentSets: string[];
 }
 
-const HELP = `Usage: npm run bench -- [--full] [--only agent,baselines,sink,latency,memory] [--profile] [--keep-stack]
+const HELP = `Usage: npm run bench -- [--full] [--only agent,baselines,compression,sink,latency,memory] [--profile] [--keep-stack]
        [--agent-mb N] [--variant-mb N] [--sink-events N] [--rate N] [--seconds N] [--agent-set key=value]...
 
 Defaults (about 10-15 minutes on 2 cores): 200 MB of 260-byte lines, 50 MB of each 100 B / 1 KiB variant,

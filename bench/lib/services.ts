@@ -1,12 +1,13 @@
 // The stack instance, Kafka (through the product's own adapter, so kafkajs stays imported by two files only),
 // Elasticsearch over plain fetch, and Prometheus metrics scraped from /metrics.
+import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { createKafkaProducer, describeTopic, ensureTopics, type Producer } from '../../agent/kafka-producer.js';
 import type { KafkaClientOptions } from '../../common/kafka-options.js';
 import { createLogger } from '../../common/logger.js';
-import { BROKER, ES, ROOT } from './env.js';
+import { BROKER, ES, ROOT, STACK_DIR } from './env.js';
 
 const log = createLogger({ level: 'error', name: 'bench' });
 
@@ -62,6 +63,16 @@ export async function deleteCreatedTopics(): Promise<void> {
 export async function topicRecords(topic: string): Promise<number> {
   const t = await describeTopic(kafkaOpts('logship-bench-admin'), log, topic);
   return t.partitions.reduce((a, p) => a + Number(p.high) - Number(p.low), 0);
+}
+
+/** Bytes the broker stores for a topic: its partitions' segment files in the bench instance's log directory. */
+export function topicDiskBytes(topic: string): number {
+  const data = path.join(STACK_DIR, 'run', 'kafka-data');
+  let sum = 0;
+  for (const d of fs.readdirSync(data).filter((x) => x.startsWith(`${topic}-`) && /-\d+$/.test(x))) {
+    for (const f of fs.readdirSync(path.join(data, d))) if (f.endsWith('.log')) sum += fs.statSync(path.join(data, d, f)).size;
+  }
+  return sum;
 }
 
 export async function producer(): Promise<Producer> {
