@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codecSelfTest } from '../../agent/kafka-codecs.js';
-import { BROKER, esCount, expectExactlyOnce, logship, makeEnv, startSink, testEvent, waitFor, type TestEnv } from './helpers.js';
+import { BROKER, esCount, logship, makeEnv, waitFor, type TestEnv } from './helpers.js';
+import { expectExactlyOnce, startSink, testEvent } from './sink-helpers.js';
 import { append, expectExactly, lines, waitShipped } from './agent-harness.js';
 
 const STACK_DIR = process.env.LOGSHIP_STACK_DIR ?? '/var/tmp/logship-stack';

@@ -4,10 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent, type LogEvent } from '../../common/event.js';
 import type { DeadLetter } from '../../sink/dead-letter.js';
-import {
-  committedToEnd, esCount, expectExactlyOnce, kafka, makeEnv, metricValue, readTopic, run, startSink, testEvent, waitFor,
-  type Proc, type TestEnv,
-} from './helpers.js';
+import { esCount, kafka, makeEnv, metricValue, readTopic, run, waitFor, type Proc, type TestEnv } from './helpers.js';
+import { committedToEnd, expectExactlyOnce, startSink, testEvent } from './sink-helpers.js';
 
 interface Bad { name: string; stage: 'decode' | 'index'; reason: RegExp; value: Buffer | null; key: string }
 

@@ -1,9 +1,8 @@
 // The sink killed with SIGKILL in the middle of its bulk requests, again and again, while events stream in: every
 // event ends up in Elasticsearch exactly once (offsets are committed only past indexed records; re-deliveries are 409s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  drained, expectExactlyOnce, makeEnv, metricOr0, startSink, streamEvents, waitFor, type Proc, type TestEnv,
-} from './helpers.js';
+import { makeEnv, waitFor, type Proc, type TestEnv } from './helpers.js';
+import { drained, expectExactlyOnce, metricOr0, startSink, streamEvents } from './sink-helpers.js';
 
 const KILLS = 10;
 

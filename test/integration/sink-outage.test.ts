@@ -4,10 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  committedOffsets, drained, expectExactlyOnce, makeEnv, metricValue, sinkAccounting, stackSh, startSink, streamEvents, topicEnds,
-  waitFor, type Proc, type TestEnv,
-} from './helpers.js';
+import { makeEnv, metricValue, waitFor, type Proc, type TestEnv } from './helpers.js';
+import { committedOffsets, drained, expectExactlyOnce, sinkAccounting, stackSh, startSink, streamEvents, topicEnds } from './sink-helpers.js';
 
 const OUTAGE_MS = Number(process.env.LOGSHIP_TEST_OUTAGE_MS ?? 60_000);
 

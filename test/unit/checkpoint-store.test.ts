@@ -113,7 +113,7 @@ describe('checkpoint store', () => {
 
   it('a retired generation with a missing field is invalid even with a good checksum', async () => {
     const { createHash } = await import('node:crypto');
-    const s = state() as CheckpointState & { retired: Record<string, unknown>[] };
+    const s = state() as unknown as { retired: Array<Record<string, unknown>> };
     delete s.retired[0].resumeAt;
     fs.writeFileSync(checkpointPath(dir), JSON.stringify({ version: 1, sha256: createHash('sha256').update(JSON.stringify(s)).digest('hex'), state: s }));
     expectCorrupt(/^invalid retired generation$/);
