@@ -42,7 +42,8 @@ export interface RetiredGeneration {
   retiredAt: number;
 }
 
-export type ReadResult = 'data' | 'eof' | 'blocked' | 'closed';
+/** `stalled`: the agent's state directory cannot be written (read-time journal), nothing was read. */
+export type ReadResult = 'data' | 'eof' | 'blocked' | 'stalled' | 'closed';
 
 export class FileTailer {
   readonly key: string;
@@ -152,20 +153,35 @@ export class FileTailer {
     const buf = Buffer.allocUnsafe(want);
     const n = fs.readSync(this.fd, buf, 0, want, this.readOffset);
     if (n === 0) return 'eof';
-    const lineStart = this.framer.pendingOffset;
-    const chunkStart = this.readOffset;
+    const chunk = buf.subarray(0, n);
+    const readAt = this.ctx.now();
+    // The read time goes to disk before anything about this chunk changes. If it cannot (disk full), the chunk
+    // counts as not read: it is read again on a later call, once the mark can be written.
+    if (!this.markReadTime(chunk, readAt)) return 'stalled';
     this.readOffset += n;
-    this.lastGrowth = this.ctx.now();
+    this.lastGrowth = readAt;
     if (this.entry.fpLen < FP_MAX && this.readOffset > this.entry.fpLen) {
       const len = Math.min(FP_MAX, this.readOffset);
       this.entry.fp = fingerprint(readPrefix(this.fd, len));
       this.entry.fpLen = len;
     }
-    this.tail = n >= FP_MAX ? Buffer.from(buf.subarray(n - FP_MAX, n)) : Buffer.concat([this.tail, buf.subarray(0, n)]).subarray(-FP_MAX);
-    const lines = this.framer.push(buf.subarray(0, n));
-    if (this.resolveIdentity(lines.length > 0, chunkStart === 0 ? buf.subarray(0, n) : undefined)) this.ctx.journal.noteChunk(this.entry.identity, lineStart, this.readOffset, this.lastGrowth);
-    this.emit(lines);
+    this.tail = n >= FP_MAX ? Buffer.from(chunk.subarray(n - FP_MAX)) : Buffer.concat([this.tail, chunk]).subarray(-FP_MAX);
+    this.emit(this.framer.push(chunk));
     return 'data';
+  }
+
+  /**
+   * Writes the read-time mark of `chunk` (read at this.readOffset) to the journal. False when it could not be
+   * written; the identity then stays undecided too, so that it is taken from the bytes actually read next time.
+   */
+  private markReadTime(chunk: Buffer, readAt: number): boolean {
+    const chunkStart = this.readOffset;
+    const before = this.entry.identity;
+    // A line leaves with this chunk exactly when it holds a newline (the framer emits lines at newlines only).
+    if (!this.resolveIdentity(chunk.includes(0x0a), chunkStart === 0 ? chunk : undefined)) return true;
+    if (this.ctx.journal.noteChunk(this.entry.identity, this.framer.pendingOffset, chunkStart + chunk.length, readAt)) return true;
+    this.entry.identity = before;
+    return false;
   }
 
   private emit(lines: FramedLine[]) {
