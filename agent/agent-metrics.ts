@@ -5,6 +5,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Logger } from '../common/logger.js';
 
 export type DiscardReason = 'spool_full';
+/** The files of the state directory (`agent.data_dir`) that the agent writes. */
+export type StateFile = 'checkpoints' | 'read_times' | 'spool';
 export const MAX_FILE_LABELS = 200;
 
 export function createAgentMetrics(log: Logger) {
@@ -26,6 +28,7 @@ export function createAgentMetrics(log: Logger) {
   const producerRebuilds = c('logship_agent_producer_rebuilds_total', 'Producer rebuilt after repeated failures.');
   const checkpointWrites = c('logship_agent_checkpoint_writes_total', 'Checkpoint files written.');
   const checkpointErrors = c('logship_agent_checkpoint_errors_total', 'Checkpoint writes that failed (retried).');
+  const stateWriteErrors = c('logship_agent_state_write_errors_total', 'Failed writes to the state directory (disk full, I/O error), by file: checkpoints, read_times, spool.', ['file']);
   const rotations = c('logship_agent_file_rotations_total', 'Files seen renamed away, truncated or replaced.', ['kind']);
   const unackedBytes = g('logship_agent_unacked_bytes', 'Encoded bytes handed to the producer and not yet acknowledged.');
   const inflightLines = g('logship_agent_lines_in_flight', 'Lines handed to the producer and not yet acknowledged.');
@@ -36,6 +39,13 @@ export function createAgentMetrics(log: Logger) {
     name: 'logship_agent_produce_latency_seconds', help: 'Produce request latency until acknowledged.',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
   });
+
+  /** The first failure of a streak is an error; repeats (one a second while a disk stays full) are quieter. */
+  function logStateFailure(file: StateFile, err: string, consecutive: number, msg: string) {
+    if (consecutive === 1) log.error({ file, err }, msg);
+    else if (consecutive % 60 === 0) log.warn({ file, err, consecutive }, msg);
+    else log.debug({ file, err, consecutive }, msg);
+  }
 
   return {
     registry,
@@ -84,9 +94,20 @@ export function createAgentMetrics(log: Logger) {
     checkpointWritten() {
       checkpointWrites.inc();
     },
-    checkpointFailed(err: string) {
+    checkpointFailed(err: string, consecutive: number) {
       checkpointErrors.inc();
-      log.error({ err }, 'checkpoint write failed; will retry (progress on disk stays at the last good checkpoint)');
+      stateWriteErrors.inc({ file: 'checkpoints' });
+      logStateFailure('checkpoints', err, consecutive, 'checkpoint write failed; will retry every second (progress on disk stays at the last good checkpoint)');
+    },
+    /** A write to the state directory failed (retried by the caller); reading or input pauses meanwhile. */
+    stateWriteFailed(file: StateFile, err: string, consecutive: number) {
+      stateWriteErrors.inc({ file });
+      logStateFailure(file, err, consecutive, file === 'read_times'
+        ? 'cannot record read times; reading paused until it can (no line leaves before its read time is on disk)'
+        : 'cannot write to the spool; input paused until it can');
+    },
+    stateWriteRecovered(file: StateFile, failures: number) {
+      log.warn({ file, failed_attempts: failures }, 'state directory writable again; resuming');
     },
     fileOpened(path: string, offset: number, identity: string, why: string) {
       log.info({ path, offset, identity, why }, 'tailing file');

@@ -121,6 +121,8 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   let forceBeginning = false;
   let health: HealthServer | undefined;
   let lastCheckpointError: string | undefined;
+  let checkpointFailures = 0;
+  let checkpointFailedAt = 0;
 
   const ctx = (): TailerContext => ({
     host,
@@ -132,7 +134,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     metrics,
     journal,
     now,
-    persist: () => checkpointNow(),
+    persist: () => {
+      checkpointSoon();
+      return lastCheckpointError === undefined;
+    },
     multiline:
       a.multiline.mode === 'off'
         ? undefined
@@ -249,7 +254,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     // A new file's identity and first bytes go to disk at once: should we crash before the periodic
     // checkpoint, a copy of it (copytruncate) can still be recognised on restart.
     if (why !== 'checkpoint') dirty = true;
-    if (dirty && !firstScan) checkpointNow();
+    if (dirty && !firstScan) checkpointSoon();
     metrics.fileOpened(p, entry.offset, entry.identity, why);
   }
 
@@ -342,7 +347,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
             if (r === 'data') progressed = true;
             else if (r === 'blocked') blocked = true;
           }
-          if (dirty) checkpointNow();
+          if (dirty) checkpointSoon();
           if (blocked) {
             // Wait for room, but look at every file again at least every 250 ms (truncation, new data).
             await Promise.race([batcher.waitForRoom(), new Promise((r) => setTimeout(r, 250))]);
@@ -357,6 +362,15 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     }
   }
 
+  /**
+   * A checkpoint wanted at once (a rotation decision). After a failed write it waits for the next periodic
+   * attempt: a full disk is not freed between two reads, and each attempt would be another error.
+   */
+  function checkpointSoon() {
+    if (lastCheckpointError !== undefined && now() - checkpointFailedAt < CHECKPOINT_EVERY_MS) return;
+    checkpointNow();
+  }
+
   function checkpointNow() {
     const files: Record<string, FileCheckpoint> = {};
     for (const [key, t] of tailers) files[key] = { ...t.checkpoint() };
@@ -369,15 +383,20 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     const next: CheckpointState = { files, streams: streamState, retired };
     try {
       writeCheckpoints(a.data_dir, next);
-      dirty = false;
-      state = next;
-      metrics.checkpointWritten();
-      lastCheckpointError = undefined;
-      journal.compact(new Map(Object.values(files).map((f) => [f.identity, f.offset])));
     } catch (err) {
+      // The file on disk stays the last good one (the write is atomic); retried every second.
       lastCheckpointError = errorMessage(err);
-      metrics.checkpointFailed(lastCheckpointError);
+      checkpointFailedAt = now();
+      metrics.checkpointFailed(lastCheckpointError, ++checkpointFailures);
+      return;
     }
+    dirty = false;
+    state = next;
+    metrics.checkpointWritten();
+    if (checkpointFailures > 0) metrics.stateWriteRecovered('checkpoints', checkpointFailures);
+    lastCheckpointError = undefined;
+    checkpointFailures = 0;
+    journal.compact(new Map(Object.values(files).map((f) => [f.identity, f.offset])));
   }
 
   function updateGauges() {
@@ -393,7 +412,9 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     const reasons: string[] = [];
     if (!connected) reasons.push('kafka: producer not connected');
     else if (!batcher.healthy) reasons.push(`kafka: ${batcher.lastError ?? 'produce failing'}`);
-    if (lastCheckpointError) reasons.push(`checkpoint: ${lastCheckpointError}`);
+    if (lastCheckpointError) reasons.push(`checkpoint: ${lastCheckpointError} (the last good checkpoint stays; retried every second)`);
+    if (journal?.failure) reasons.push(`state: ${journal.failure} (reading paused: no line leaves before its read time is on disk)`);
+    for (const s of streams.values()) if (s.spoolFailure) reasons.push(`spool: ${s.spoolFailure} (input paused)`);
     return { ready: reasons.length === 0, reasons };
   }
 
@@ -423,7 +444,15 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       }
       state = loaded.state;
       retired = (loaded.state.retired ?? []).filter((r) => now() - r.retiredAt < RETIRED_TTL_MS).slice(-MAX_RETIRED);
-      journal = openTimeJournal(a.data_dir);
+      journal = openTimeJournal(a.data_dir, {
+        now,
+        retryMs: CHECKPOINT_EVERY_MS,
+        onWriteFailed: (err, consecutive) => metrics.stateWriteFailed('read_times', err, consecutive),
+        onRecovered: (failures) => {
+          metrics.stateWriteRecovered('read_times', failures);
+          void pump();
+        },
+      });
       matcher = createPathMatcher(a.files.include, a.files.exclude);
       if (a.metrics_listen) health = await startHealthServer(a.metrics_listen, metrics.registry, readiness);
       ensureTopics(kafkaClientOptions(cfg, 'agent-admin'), log, [{ topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions }]).catch((err) =>
@@ -454,6 +483,9 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       await watcher?.close();
       const ctl = new AbortController();
       const timer = setTimeout(() => ctl.abort(), graceMs);
+      // Stream lines held because the spool could not be written get the same grace to reach it (and Kafka).
+      const aborted = new Promise<void>((r) => ctl.signal.addEventListener('abort', () => r()));
+      await Promise.race([Promise.all([...streams.values()].map((src) => src.spooled())), aborted]);
       await batcher.flush(ctl.signal);
       clearTimeout(timer);
       const left = batcher.inflightEvents;

@@ -86,6 +86,21 @@ function validEntry(e: unknown): e is FileCheckpoint {
   );
 }
 
+/** The state in a checkpoint file's text, or why it cannot be trusted. Pure: also what tests check files with. */
+export function parseCheckpoints(text: string): { state: CheckpointState } | { reason: string } {
+  try {
+    const doc = JSON.parse(text) as { version: number; sha256: string; state: CheckpointState };
+    if (doc.version !== VERSION) return { reason: `unknown version ${doc.version}` };
+    if (!doc.state || typeof doc.state.files !== 'object') return { reason: 'missing state' };
+    if (checksum(doc.state) !== doc.sha256) return { reason: 'checksum mismatch' };
+    if (!Object.values(doc.state.files).every(validEntry)) return { reason: 'invalid entry' };
+    if (doc.state.retired !== undefined && !(Array.isArray(doc.state.retired) && doc.state.retired.every(validRetired))) return { reason: 'invalid retired generation' };
+    return { state: { files: doc.state.files, streams: doc.state.streams ?? {}, retired: doc.state.retired ?? [] } };
+  } catch (err) {
+    return { reason: `not JSON (${(err as Error).message})` };
+  }
+}
+
 export function loadCheckpoints(dataDir: string, now: () => number = Date.now): LoadResult {
   const file = checkpointPath(dataDir);
   let text: string;
@@ -95,18 +110,9 @@ export function loadCheckpoints(dataDir: string, now: () => number = Date.now): 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: { files: {}, streams: {} } };
     throw new LogshipError('LOGSHIP_ERR_CHECKPOINT_CORRUPT', `cannot read ${file}: ${(err as Error).message}`);
   }
-  let reason: string | undefined;
-  try {
-    const doc = JSON.parse(text) as { version: number; sha256: string; state: CheckpointState };
-    if (doc.version !== VERSION) reason = `unknown version ${doc.version}`;
-    else if (!doc.state || typeof doc.state.files !== 'object') reason = 'missing state';
-    else if (checksum(doc.state) !== doc.sha256) reason = 'checksum mismatch';
-    else if (!Object.values(doc.state.files).every(validEntry)) reason = 'invalid entry';
-    else if (doc.state.retired !== undefined && !(Array.isArray(doc.state.retired) && doc.state.retired.every(validRetired))) reason = 'invalid retired generation';
-    else return { state: { files: doc.state.files, streams: doc.state.streams ?? {}, retired: doc.state.retired ?? [] } };
-  } catch (err) {
-    reason = `not JSON (${(err as Error).message})`;
-  }
+  const parsed = parseCheckpoints(text);
+  if ('state' in parsed) return parsed;
+  const reason = parsed.reason;
   const movedTo = `${file}.corrupt-${now()}`;
   try {
     fs.renameSync(file, movedTo);
@@ -124,7 +130,11 @@ export function writeCheckpoints(dataDir: string, state: CheckpointState): void 
   let fd: number | undefined;
   try {
     fd = fs.openSync(tmp, 'w', 0o600);
-    fs.writeSync(fd, body);
+    const buf = Buffer.from(body);
+    const n = fs.writeSync(fd, buf);
+    // A disk that fills up mid-write takes part of it and says so only by the count: renamed, that part would
+    // be a torn checkpoint.
+    if (n < buf.length) throw Object.assign(new Error(`short write (${n} of ${buf.length} bytes)`), { code: 'ENOSPC' });
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;

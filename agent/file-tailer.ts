@@ -25,11 +25,13 @@ export interface TailerContext {
   now: () => number;
   /** A new multiline joiner per file generation, when multiline is on. */
   multiline?: () => Multiline;
-  /** Writes the checkpoint now: called when a generation gets its identity, before any of its lines leave. */
-  persist?: () => void;
+  /** Writes the checkpoint now (false: it could not be written): called when a generation gets its identity,
+   * before any of its lines leave. */
+  persist?: () => boolean;
 }
 
-export type ReadResult = 'data' | 'eof' | 'blocked' | 'closed';
+/** `stalled`: the agent's state directory cannot be written (read-time journal), nothing was read. */
+export type ReadResult = 'data' | 'eof' | 'blocked' | 'stalled' | 'closed';
 
 export class FileTailer {
   readonly key: string;
@@ -80,11 +82,27 @@ export class FileTailer {
     if (!head && force) head = Buffer.from(`unknown-head:${this.entry.firstSeen}:${this.ctx.now()}`);
     if (!head) return false;
     this.entry.identity = identityFor(this.entry.dev, this.entry.ino, this.entry.birth ?? 0, head, this.entry.generation);
-    // On disk before the first line leaves: if this generation is copied and truncated while we are down
-    // (copytruncate), the copy is recognised on restart by these first bytes and continues this identity.
-    // Without it the copy would be read from 0 under its own inode's identity: every line a second document.
-    this.ctx.persist?.();
     return true;
+  }
+
+  /**
+   * Writes the checkpoint with a just-decided identity and the first bytes up to `upTo`, before the first line
+   * of this generation leaves. If the generation is copied and truncated while we are down (copytruncate), the
+   * copy is recognised on restart by these first bytes and continues this identity; without them it would be
+   * read from 0 under its own inode's identity: every line a second document. False when it could not be
+   * written (the fingerprint is then as it was).
+   */
+  private saveIdentity(upTo: number): boolean {
+    if (!this.ctx.persist) return true;
+    const { fp, fpLen } = this.entry;
+    if (fpLen < FP_MAX && upTo > fpLen) {
+      this.entry.fpLen = Math.min(FP_MAX, upTo);
+      this.entry.fp = fingerprint(readPrefix(this.fd, this.entry.fpLen));
+    }
+    if (this.ctx.persist()) return true;
+    this.entry.fp = fp;
+    this.entry.fpLen = fpLen;
+    return false;
   }
 
   /** Offset below which every line is acknowledged: the checkpoint. */
@@ -128,7 +146,9 @@ export class FileTailer {
         }
       }
       if (this.ctx.partialFlushMs > 0 && this.framer.pendingBytes > 0 && this.ctx.now() - this.lastGrowth >= this.ctx.partialFlushMs) {
-        const line = this.framer.pendingBytes > 0 && this.resolveIdentity(true) ? this.framer.flushPartial() : undefined;
+        const had = this.entry.identity !== '';
+        const named = this.resolveIdentity(true) && (had || this.saveIdentity(this.readOffset));
+        const line = named ? this.framer.flushPartial() : undefined;
         if (line) {
           this.ctx.metrics.partialFlushed(this.path, line.offset);
           this.emit([line]);
@@ -143,20 +163,39 @@ export class FileTailer {
     const buf = Buffer.allocUnsafe(want);
     const n = fs.readSync(this.fd, buf, 0, want, this.readOffset);
     if (n === 0) return 'eof';
-    const lineStart = this.framer.pendingOffset;
-    const chunkStart = this.readOffset;
+    const chunk = buf.subarray(0, n);
+    const readAt = this.ctx.now();
+    // The read time goes to disk before anything about this chunk changes. If it cannot (disk full), the chunk
+    // counts as not read: it is read again on a later call, once the mark can be written.
+    if (!this.markReadTime(chunk, readAt)) return 'stalled';
     this.readOffset += n;
-    this.lastGrowth = this.ctx.now();
+    this.lastGrowth = readAt;
     if (this.entry.fpLen < FP_MAX && this.readOffset > this.entry.fpLen) {
       const len = Math.min(FP_MAX, this.readOffset);
       this.entry.fp = fingerprint(readPrefix(this.fd, len));
       this.entry.fpLen = len;
     }
-    this.tail = n >= FP_MAX ? Buffer.from(buf.subarray(n - FP_MAX, n)) : Buffer.concat([this.tail, buf.subarray(0, n)]).subarray(-FP_MAX);
-    const lines = this.framer.push(buf.subarray(0, n));
-    if (this.resolveIdentity(lines.length > 0, chunkStart === 0 ? buf.subarray(0, n) : undefined)) this.ctx.journal.noteChunk(this.entry.identity, lineStart, this.readOffset, this.lastGrowth);
-    this.emit(lines);
+    this.tail = n >= FP_MAX ? Buffer.from(chunk.subarray(n - FP_MAX)) : Buffer.concat([this.tail, chunk]).subarray(-FP_MAX);
+    this.emit(this.framer.push(chunk));
     return 'data';
+  }
+
+  /**
+   * Writes the read-time mark of `chunk` (read at this.readOffset) to the journal. False when it could not be
+   * written; the identity then stays undecided too, so that it is taken from the bytes actually read next time.
+   */
+  private markReadTime(chunk: Buffer, readAt: number): boolean {
+    const chunkStart = this.readOffset;
+    const before = this.entry.identity;
+    // A line leaves with this chunk exactly when it holds a newline (the framer emits lines at newlines only).
+    if (!this.resolveIdentity(chunk.includes(0x0a), chunkStart === 0 ? chunk : undefined)) return true;
+    if (!before && !this.saveIdentity(chunkStart + chunk.length)) {
+      this.entry.identity = before;
+      return false;
+    }
+    if (this.ctx.journal.noteChunk(this.entry.identity, this.framer.pendingOffset, chunkStart + chunk.length, readAt)) return true;
+    this.entry.identity = before;
+    return false;
   }
 
   private emit(lines: FramedLine[]) {

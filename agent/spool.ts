@@ -5,6 +5,7 @@
 // A torn last record (crash mid-write) is ignored: it was never handed to the producer.
 import fs from 'node:fs';
 import path from 'node:path';
+import { LogshipError } from '../common/errors.js';
 
 export interface SpoolRecord { seq: number; time: number; message: string; truncated?: boolean; invalidUtf8?: boolean; exitCode?: number | null; signal?: string | null }
 
@@ -78,7 +79,29 @@ export class Spool {
       seg = { file, first: r.seq, last: r.seq, bytes: fs.fstatSync(this.fd).size };
       this.segments.push(seg);
     }
-    const n = fs.writeSync(this.fd, line);
+    const buf = Buffer.from(line);
+    let n = 0;
+    try {
+      n = fs.writeSync(this.fd, buf);
+      if (n < buf.length) throw Object.assign(new Error(`short write (${n} of ${buf.length} bytes)`), { code: 'ENOSPC' });
+    } catch (err) {
+      // Whole records only: a record cut short (disk full mid-write) would end what load() reads of this segment.
+      if (n > 0) {
+        try {
+          fs.ftruncateSync(this.fd, seg.bytes);
+        } catch {
+          // Left torn: start the next record in a new segment, so the torn one stays a segment's torn tail (or,
+          // alone in its segment, goes with it: the retry would reopen the same file name).
+          fs.closeSync(this.fd);
+          this.fd = undefined;
+          if (seg.bytes === 0) {
+            fs.rmSync(seg.file, { force: true });
+            this.segments.pop();
+          }
+        }
+      }
+      throw new LogshipError('LOGSHIP_ERR_SPOOL', `cannot append to ${seg.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { retriable: true, cause: err });
+    }
     seg.last = r.seq;
     seg.bytes += n;
     this.total += n;

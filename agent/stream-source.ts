@@ -1,7 +1,10 @@
 // A stream source: stdin or one output of a wrapped command. Lines are framed, written to the spool, then
 // produced; the checkpoint is the sequence number below which Kafka acknowledged everything. When the spool
 // is full the input is paused (back-pressure on the pipe) or, if configured, new lines are dropped and counted.
+// When the spool cannot be written (disk full), lines are held in memory, not produced, and the input paused
+// until they are in the spool: a line never leaves before it is on disk.
 import { createHash } from 'node:crypto';
+import { errorMessage } from '../common/errors.js';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { EVENT_VERSION, eventId, type LogEvent, type SourceType } from '../common/event.js';
@@ -41,6 +44,13 @@ export class StreamSource {
   private paused = false;
   private ended = false;
   private endWaiters: Array<() => void> = [];
+  /** Records read but not yet in the spool (it could not be written), oldest first. */
+  private held: Array<{ rec: SpoolRecord; commandLine?: string }> = [];
+  private heldWaiters: Array<() => void> = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  /** Why the spool cannot be written now; undefined when it can. */
+  spoolFailure: string | undefined;
 
   constructor(name: string, type: SourceType, cp: StreamCheckpoint | undefined, private ctx: StreamContext) {
     this.name = name;
@@ -78,8 +88,14 @@ export class StreamSource {
         const last = framer.flushPartial();
         if (last) this.accept(last);
         this.ended = true;
-        this.spool.sync();
-        resolve();
+        void this.spooled().then(() => {
+          try {
+            this.spool.sync();
+          } catch (err) {
+            this.ctx.metrics.stateWriteFailed('spool', `cannot sync the spool: ${errorMessage(err)}`, 1);
+          }
+          resolve();
+        });
       };
       input.on('end', finish);
       input.on('close', finish);
@@ -91,9 +107,46 @@ export class StreamSource {
   recordExit(code: number | null, signal: string | null, commandLine: string): void {
     const msg = signal ? `process exited on signal ${signal}` : `process exited with code ${code}`;
     const rec: SpoolRecord = { seq: this.nextSeq++, time: this.ctx.now(), message: msg, exitCode: code, signal };
-    this.spool.append(rec);
-    this.spool.sync();
-    this.produce(rec, commandLine);
+    this.held.push({ rec, commandLine });
+    if (this.spoolHeld()) {
+      try {
+        this.spool.sync();
+      } catch (err) {
+        this.ctx.metrics.stateWriteFailed('spool', `cannot sync the spool: ${errorMessage(err)}`, 1);
+      }
+    }
+  }
+
+  /** Resolves when every record read so far is in the spool (and so handed to the producer). */
+  spooled(): Promise<void> {
+    if (this.held.length === 0) return Promise.resolve();
+    return new Promise((r) => this.heldWaiters.push(r));
+  }
+
+  /** Moves held records to the spool and the producer, in order; false when the spool still cannot be written. */
+  private spoolHeld(): boolean {
+    while (this.held.length > 0) {
+      const { rec, commandLine } = this.held[0];
+      try {
+        this.spool.append(rec);
+      } catch (err) {
+        this.spoolFailure = errorMessage(err);
+        this.ctx.metrics.stateWriteFailed('spool', this.spoolFailure, ++this.failures);
+        // A full disk is not freed in a moment: try again in a second (the input stays paused meanwhile).
+        this.retryTimer ??= setTimeout(() => {
+          this.retryTimer = undefined;
+          if (this.spoolHeld()) this.applyBackpressure();
+        }, 1000);
+        return false;
+      }
+      this.held.shift();
+      this.produce(rec, commandLine);
+    }
+    if (this.failures > 0) this.ctx.metrics.stateWriteRecovered('spool', this.failures);
+    this.failures = 0;
+    this.spoolFailure = undefined;
+    for (const w of this.heldWaiters.splice(0)) w();
+    return true;
   }
 
   private accept(line: FramedLine) {
@@ -105,8 +158,8 @@ export class StreamSource {
       return;
     }
     const rec: SpoolRecord = { seq: this.nextSeq++, time: this.ctx.now(), message: line.text, truncated: line.truncated || undefined, invalidUtf8: line.invalidUtf8 || undefined };
-    this.spool.append(rec);
-    this.produce(rec);
+    this.held.push({ rec });
+    if (this.held.length === 1) this.spoolHeld(); // else a retry is pending: keep the order
   }
 
   private produce(r: SpoolRecord, commandLine?: string) {
@@ -144,7 +197,7 @@ export class StreamSource {
     if (this.ctx.spoolFull === 'block') {
       if (this.spool.bytes > 0 && this.marks.pending > 0) this.spool.release(this.marks.watermark);
     }
-    const stop = (this.ctx.spoolFull === 'block' && this.spool.full) || !this.ctx.batcher.hasRoom;
+    const stop = (this.ctx.spoolFull === 'block' && this.spool.full) || !this.ctx.batcher.hasRoom || this.held.length > 0;
     if (stop && !this.paused) {
       this.paused = true;
       this.input.pause();
@@ -165,6 +218,7 @@ export class StreamSource {
   }
 
   close() {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.spool.close();
   }
 }

@@ -1,12 +1,14 @@
 // Bad input in watched files: every byte sequence becomes lines the framer defines (the oracle applies the
-// same pure framer to the same bytes), nothing is dropped, later lines keep arriving.
+// same pure framer to the same bytes), nothing is dropped, later lines keep arriving. JSON lines whose fields
+// conflict with the index mapping go to the dead-letter topic with Elasticsearch's reason.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLineFramer } from '../../agent/line-framer.js';
 import { MAX_EVENT_BYTES } from '../../agent/event-builder.js';
-import { esJson, waitFor } from '../integration/helpers.js';
+import type { DeadLetter } from '../../sink/dead-letter.js';
+import { esJson, run, waitFor, type TestEnv } from '../integration/helpers.js';
 import { CI_SUBSET, Pipeline, chaosEnv, expectBalanced, expectFreshLineSearchable, record, rng, seedFor } from './harness.js';
 
 const MAX_LINE = 256 * 1024;
@@ -37,8 +39,56 @@ async function docsOf(prefix: string, file: string) {
   return out;
 }
 
+/**
+ * JSON lines that Elasticsearch refuses (400 per item) although each is valid JSON: a field nested deeper than the
+ * flattened `json` field allows, a level too long for the `log.level` keyword, a key too long for `json`. Good JSON
+ * lines around them.
+ */
+function mappingConflicts() {
+  let deep: unknown = 'v';
+  for (let i = 0; i < 25; i++) deep = { k: deep };
+  const bad = [
+    { line: JSON.stringify({ msg: 'nested deeper than the flattened field allows', deep }), reason: /failed to parse field \[json\] of type \[flattened\]/ },
+    { line: JSON.stringify({ level: 'x'.repeat(40_000), msg: 'a level too long for a keyword' }), reason: /failed to parse field \[log\.level\] of type \[keyword\]/ },
+    { line: JSON.stringify({ ['k'.repeat(40_000)]: 1, msg: 'a key too long for the flattened field' }), reason: /failed to parse field \[json\] of type \[flattened\]/ },
+  ];
+  const good = Array.from({ length: 30 }, (_, i) => JSON.stringify({ level: 30, time: Date.now(), msg: `good json line ${i}`, user: { id: i } }));
+  const all = good.flatMap((g, i) => (i % 10 === 5 ? [g, bad[(i - 5) / 10].line] : [g]));
+  return { good, bad, bytes: Buffer.from(all.join('\n') + '\n') };
+}
+
+/** Dead letters of the scenario's DLQ topic, once there are at least `n`. */
+async function deadLetters(env: TestEnv, n: number): Promise<DeadLetter[]> {
+  return waitFor(`${n} dead letters`, async () => {
+    const r = await run(['dlq', 'list', '--json', '-c', env.config]);
+    const letters = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as DeadLetter);
+    return letters.length >= n ? letters : undefined;
+  }, 120_000, 1000);
+}
+
+/** The mapping conflicts: good lines indexed once, bad ones dead-lettered with the reason, not indexed. */
+async function expectMappingConflicts(env: TestEnv, m: ReturnType<typeof mappingConflicts>) {
+  const file = path.join(env.logs, 'mapping.log');
+  const got = await waitFor(`${m.good.length} good JSON lines`, async () => {
+    const d = await docsOf(env.prefix, file);
+    return d.size >= m.good.length ? d : undefined;
+  }, 120_000, 1000);
+  const letters = await deadLetters(env, m.bad.length);
+  expect([...got.values()].map((d) => d.message).sort()).toEqual([...m.good].sort());
+  expect([...got.values()].every((d) => d.count === 1)).toBe(true);
+  expect(letters).toHaveLength(m.bad.length);
+  for (const b of m.bad) {
+    const letter = letters.find((l) => (JSON.parse(Buffer.from(l.original, l.original_encoding).toString()) as { message: string }).message === b.line);
+    expect(letter, b.line.slice(0, 60)).toBeDefined();
+    expect(letter!.stage).toBe('index');
+    expect(letter!.status).toBe(400);
+    expect(letter!.reason).toMatch(b.reason);
+  }
+  return { written: m.good.length + m.bad.length, indexed: got.size, deadLettered: letters.length };
+}
+
 describe('chaos: bad input', () => {
-  it('[ci] garbage, NUL bytes, invalid UTF-8, a huge line without newline, CRLF and lone CR, an empty file: all framed, none lost', async () => {
+  it('[ci] garbage, NUL bytes, invalid UTF-8, a huge line without newline, CRLF and lone CR, an empty file: all framed, none lost; JSON lines whose fields conflict with the mapping dead-lettered with the reason', async () => {
     const name = 'bad input in watched files';
     const seed = seedFor(name);
     const rand = rng(seed);
@@ -60,6 +110,8 @@ describe('chaos: bad input', () => {
     const huge = Buffer.alloc((CI_SUBSET ? 8 : 64) * 1024 * 1024, 0x7a);
     files['huge.log'] = huge; // no newline yet
     for (const [n, b] of Object.entries(files)) fs.writeFileSync(path.join(env.logs, n), b);
+    const mapping = mappingConflicts();
+    fs.writeFileSync(path.join(env.logs, 'mapping.log'), mapping.bytes);
     const p = new Pipeline(env);
     p.startSink();
     p.startAgent();
@@ -92,13 +144,16 @@ describe('chaos: bad input', () => {
       }
       indexedTotal += got.size;
     }
+    const conflicts = await expectMappingConflicts(env, mapping);
+    written += conflicts.written;
+    indexedTotal += conflicts.indexed;
     await expectBalanced(env);
     await expectFreshLineSearchable(env, path.join(env.logs, 'crlf.log'));
     await p.stop();
     record({
-      scenario: name, fault: 'urandom, NUL, invalid UTF-8, 4-byte char across reads, huge line, CRLF/CR, empty file', written, indexed: indexedTotal,
-      duplicates: 0, lost: 0, deadLettered: 0, kafkaDuplicates: 0, seed, seconds: Math.round((Date.now() - t0) / 1000),
-      others: 'Vector\'s file source stops reading a file at an over-long line until it is rotated (max_line_bytes discards); Fluent Bit skips long lines only with Skip_Long_Lines, else stops the file.',
+      scenario: name, fault: 'urandom, NUL, invalid UTF-8, 4-byte char across reads, huge line, CRLF/CR, empty file; JSON lines conflicting with the mapping (too deep, too long a keyword or key)', written, indexed: indexedTotal,
+      duplicates: 0, lost: 0, deadLettered: conflicts.deadLettered, kafkaDuplicates: 0, seed, seconds: Math.round((Date.now() - t0) / 1000),
+      others: 'Vector\'s file source stops reading a file at an over-long line until it is rotated (max_line_bytes discards); Fluent Bit skips long lines only with Skip_Long_Lines, else stops the file. Filebeat drops documents Elasticsearch refuses with a 400 unless non_indexable_policy is dead_letter_index.',
     });
     expect(crypto).toBeDefined();
   });

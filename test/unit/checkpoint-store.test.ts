@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkpointPath, loadCheckpoints, writeCheckpoints, type CheckpointState } from '../../agent/checkpoint-store.js';
 import { LogshipError } from '../../common/errors.js';
 
@@ -143,5 +143,19 @@ describe('checkpoint store', () => {
     expect((err as LogshipError).retriable).toBe(true);
     expect((err as Error).message).toBe(`cannot write ${checkpointPath(missing)}: ENOENT`);
     expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('a write cut short (disk full mid-write) fails and leaves the last good file whole', () => {
+    writeCheckpoints(dir, state());
+    const before = fs.readFileSync(checkpointPath(dir));
+    const real = fs.writeSync.bind(fs) as (fd: number, b: Buffer) => number;
+    const spy = vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, b: Buffer) => real(fd, b.subarray(0, 100))) as never);
+    const s = state();
+    s.files['2049:1234'].offset = 8192;
+    expect(() => writeCheckpoints(dir, s)).toThrow(`cannot write ${checkpointPath(dir)}: ENOSPC`);
+    spy.mockRestore();
+    expect(fs.readFileSync(checkpointPath(dir)).equals(before)).toBe(true);
+    expect(fs.readdirSync(dir)).toEqual(['checkpoints.json']);
+    expect(loadCheckpoints(dir)).toEqual({ state: state() });
   });
 });

@@ -144,3 +144,95 @@ describe('time journal', () => {
     j.close();
   });
 });
+
+describe('time journal on a full disk', () => {
+  const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+
+  it('a mark that cannot be written is not recorded, answers false, and is retried only after retryMs', () => {
+    let clock = 1000;
+    const failed: Array<[string, number]> = [];
+    let recovered = 0;
+    const j = openTimeJournal(dir, { now: () => clock, retryMs: 1000, onWriteFailed: (e, n) => failed.push([e, n]), onRecovered: (n) => (recovered = n) });
+    expect(j.noteChunk('id1', 0, 100, 1000)).toBe(true);
+    const spy = vi.spyOn(fs, 'writeSync').mockImplementation(() => {
+      throw enospc();
+    });
+    expect(j.noteChunk('id1', 100, 200, 2000)).toBe(false);
+    expect(j.failure).toMatch(/cannot append to .*read-times\.log: ENOSPC/);
+    expect(failed).toEqual([[j.failure, 1]]);
+    // Within retryMs nothing is tried: one failed write a second, not one per read.
+    clock += 500;
+    expect(j.noteChunk('id1', 100, 200, 2500)).toBe(false);
+    expect(spy).toHaveBeenCalledTimes(1);
+    clock += 600;
+    expect(j.noteChunk('id1', 100, 200, 3100)).toBe(false);
+    expect(failed.map(([, n]) => n)).toEqual([1, 2]);
+    // Not recorded: the time of offset 150 is not known yet.
+    expect(j.timeFor('id1', 150)).toBe(1000);
+    spy.mockRestore();
+    clock += 1000;
+    expect(j.noteChunk('id1', 100, 200, 4100)).toBe(true);
+    expect(j.failure).toBeUndefined();
+    expect(recovered).toBe(2);
+    expect(j.timeFor('id1', 150)).toBe(4100);
+    j.close();
+    expect(journalLines()).toEqual(['id1 0 100 1000', 'id1 100 200 4100']);
+  });
+
+  it('a write cut short is cut off again: the file holds whole marks only', () => {
+    let clock = 0;
+    const j = openTimeJournal(dir, { now: () => clock });
+    j.noteChunk('id1', 0, 100, 1000);
+    const real = fs.writeSync.bind(fs) as (fd: number, b: Buffer) => number;
+    const spy = vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, b: Buffer) => real(fd, b.subarray(0, 7))) as never);
+    expect(j.noteChunk('id1', 100, 200, 2000)).toBe(false);
+    spy.mockRestore();
+    expect(fs.readFileSync(journalFile(), 'utf8')).toBe('id1 0 100 1000\n');
+    clock += 2000;
+    expect(j.noteChunk('id1', 100, 200, 3000)).toBe(true);
+    j.close();
+    expect(journalLines()).toEqual(['id1 0 100 1000', 'id1 100 200 3000']);
+  });
+
+  it('a torn mark that could not be cut off is ended so that the loader skips it', () => {
+    let clock = 0;
+    const j = openTimeJournal(dir, { now: () => clock });
+    j.noteChunk('id1', 0, 100, 1_700_000_000_000);
+    const real = fs.writeSync.bind(fs) as (fd: number, b: Buffer) => number;
+    const write = vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, b: Buffer) => real(fd, b.subarray(0, 14))) as never);
+    const trunc = vi.spyOn(fs, 'ftruncateSync').mockImplementation(() => {
+      throw Object.assign(new Error('EIO'), { code: 'EIO' });
+    });
+    expect(j.noteChunk('id1', 100, 200, 1_700_000_001_000)).toBe(false);
+    write.mockRestore();
+    trunc.mockRestore();
+    expect(fs.readFileSync(journalFile(), 'utf8')).toBe('id1 0 100 1700000000000\nid1 100 200 17');
+    clock += 2000;
+    expect(j.noteChunk('id1', 100, 200, 1_700_000_002_000)).toBe(true);
+    j.close();
+    const k = openTimeJournal(dir);
+    expect(k.timeFor('id1', 150)).toBe(1_700_000_002_000);
+    k.close();
+    expect(journalLines()).toEqual(['id1 0 100 1700000000000', 'id1 100 200 17 torn', 'id1 100 200 1700000002000']);
+  });
+
+  it('a failed compaction keeps the old file and leaves no temp file', () => {
+    const failed: string[] = [];
+    const j = openTimeJournal(dir, { onWriteFailed: (e, _n, op) => failed.push(`${op}: ${e}`) });
+    for (let i = 0; i < 1000; i++) j.noteChunk('id1', i * 10, (i + 1) * 10, 10_000 + i);
+    const spy = vi.spyOn(fs, 'writeFileSync').mockImplementation((f) => {
+      const fd = fs.openSync(f as string, 'w'); // the disk filled up half-way through the temp file
+      fs.writeSync(fd, 'half');
+      fs.closeSync(fd);
+      throw enospc();
+    });
+    j.compact(new Map([['id1', 5005]]));
+    spy.mockRestore();
+    expect(failed).toEqual([expect.stringMatching(/^compact: cannot compact .*: ENOSPC$/)]);
+    expect(j.failure).toBeUndefined(); // appends may still work: reading goes on
+    expect(fs.existsSync(`${journalFile()}.tmp`)).toBe(false);
+    expect(journalLines()).toHaveLength(1000);
+    expect(j.noteChunk('id1', 10_000, 10_010, 99)).toBe(true);
+    j.close();
+  });
+});
