@@ -4,7 +4,7 @@ import os from 'node:os';
 import type { FSWatcher } from 'chokidar';
 import type { Config } from '../config/types.js';
 import { kafkaClientOptions } from '../common/kafka-options.js';
-import { errorMessage } from '../common/errors.js';
+import { errorMessage, type LogshipError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { startHealthServer, type HealthServer, type Readiness } from '../common/health-server.js';
 import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
@@ -14,7 +14,7 @@ import { FP_MAX, fileKey, fingerprint, headOf, identityFor, readPrefix, sameFile
 import { FileTailer, type RetiredGeneration, type TailerContext } from './file-tailer.js';
 import { createPathMatcher, type PathMatcher } from './glob.js';
 import { walkMatches, watchBases } from './file-discovery.js';
-import { createKafkaProducer, ensureTopics, isRetriableKafkaError, type Producer } from './kafka-producer.js';
+import { createKafkaProducer, ensureTopics, isRetriableKafkaError, kafkaAuthProblem, kafkaError, type Producer } from './kafka-producer.js';
 import { openTimeJournal, type TimeJournal } from './time-journal.js';
 import { StreamSource } from './stream-source.js';
 import { MULTILINE_PRESETS, createMultiline } from './multiline.js';
@@ -26,6 +26,12 @@ export interface AgentDeps {
   now?: () => number;
   hostname?: () => string;
   createProducer?: () => Producer;
+  /**
+   * Kafka refused the credentials or the certificate (LOGSHIP_ERR_KAFKA_AUTH): retrying cannot help. Called once;
+   * the CLI stops the agent (nothing unacknowledged is checkpointed, so nothing is lost) and exits 78. Without it
+   * the agent logs the error and keeps retrying.
+   */
+  onFatal?: (err: LogshipError) => void;
 }
 
 export interface Agent {
@@ -57,6 +63,19 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   let producer = makeProducer();
   let connected = false;
   let connecting: Promise<void> | undefined;
+  let fatalRaised = false;
+
+  /** True when `err` is one retrying cannot fix (reported once through onFatal). */
+  function fatal(err: unknown): boolean {
+    if (!kafkaAuthProblem(err)) return false;
+    if (!fatalRaised) {
+      fatalRaised = true;
+      const e = kafkaError(err, cfg.kafka.brokers);
+      log.error({ code: e.code }, e.message);
+      deps.onFatal?.(e);
+    }
+    return true;
+  }
   const batcher = createBatcher({
     maxEvents: a.batch.max_events,
     maxBytes: a.batch.max_bytes,
@@ -68,6 +87,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     },
     async onSendError(err, attempt, n) {
       metrics.produceFailed(errorMessage(err), attempt, n);
+      fatal(err);
       // A producer that keeps failing, or failed for a reason retrying will not fix, is rebuilt from scratch.
       if (connected && (attempt % 5 === 0 || !isRetriableKafkaError(err))) {
         const old = producer;
@@ -456,10 +476,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       matcher = createPathMatcher(a.files.include, a.files.exclude);
       if (a.metrics_listen) health = await startHealthServer(a.metrics_listen, metrics.registry, readiness);
       ensureTopics(kafkaClientOptions(cfg, 'agent-admin'), log, [{ topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions }]).catch((err) =>
-        log.warn({ err: errorMessage(err) }, 'could not check the topic; producing anyway (brokers may auto-create it)'),
+        fatal(err) || log.warn({ err: errorMessage(err) }, 'could not check the topic; producing anyway (brokers may auto-create it)'),
       );
-      // Connect now, not at the first line, so /readyz tells the truth from the start.
-      void connect().catch((err) => log.warn({ err: errorMessage(err) }, 'Kafka not reachable yet; will keep trying when there is something to send'));
+      // Connect now, not at the first line, so /readyz tells the truth from the start (and a refused login at once).
+      void connect().catch((err) => fatal(err) || log.warn({ err: errorMessage(err) }, 'Kafka not reachable yet; will keep trying when there is something to send'));
       scan();
       if (a.files.include.length > 0) watcher = watchBases(matcher, () => scan());
       timers = [

@@ -51,6 +51,34 @@ export function isRetriableKafkaError(err: unknown): boolean {
   return true;
 }
 
+/** Node's codes for a peer certificate that failed verification (tls.connect's authorizationError). */
+const TLS_TRUST_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED',
+  'CERT_REJECTED', 'INVALID_CA', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * Why Kafka will never take us with this config, or undefined when retrying may help. kafkajs gives up at once on a
+ * refused login (non-retriable), but reports an untrusted certificate as a retriable connection error: both are
+ * found by error name and code along the cause chain (KafkaJSNumberOfRetriesExceeded wraps the last error).
+ */
+export function kafkaAuthProblem(err: unknown): string | undefined {
+  for (let e = err as { name?: string; code?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (e.name === 'KafkaJSSASLAuthenticationError') return `authentication failed (${e.message}): check kafka.sasl.mechanism, username and password`;
+    if (e.code && TLS_TRUST_CODES.has(e.code)) return `the broker's TLS certificate is not trusted (${e.code}): check kafka.tls.ca_file`;
+  }
+  return undefined;
+}
+
+/** A Kafka failure as our error: KAFKA_AUTH (exit 78, not retried) when the config is the problem, else UNAVAILABLE. */
+export function kafkaError(err: unknown, brokers: string[]): LogshipError {
+  if (err instanceof LogshipError) return err;
+  const auth = kafkaAuthProblem(err);
+  if (auth) return new LogshipError('LOGSHIP_ERR_KAFKA_AUTH', `Kafka at ${brokers.join(',')}: ${auth}`, { cause: err });
+  return new LogshipError('LOGSHIP_ERR_KAFKA_UNAVAILABLE', `Kafka at ${brokers.join(',')}: ${(err as Error).message}`, { retriable: true, cause: err });
+}
+
 type PartitionerArgs = Parameters<ReturnType<typeof Partitioners.DefaultPartitioner>>[0];
 
 /**
@@ -106,7 +134,7 @@ export async function ensureTopics(opts: KafkaClientOptions, log: Logger, topics
       await admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: -1 })) });
     }
   } catch (err) {
-    throw new LogshipError('LOGSHIP_ERR_KAFKA_UNAVAILABLE', `Kafka at ${opts.brokers.join(',')}: ${(err as Error).message}`, { retriable: true, cause: err });
+    throw kafkaError(err, opts.brokers);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

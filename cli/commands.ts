@@ -9,9 +9,9 @@ import { createAgent } from '../agent/agent.js';
 import { loadConfig, secretsOf } from '../config/loader.js';
 import { configReference } from '../config/reference.js';
 import type { Config } from '../config/types.js';
-import { createLogger } from '../common/logger.js';
+import { createLogger, redactText } from '../common/logger.js';
 import { onShutdown } from '../common/signals.js';
-import { EXIT, LogshipError, errorMessage } from '../common/errors.js';
+import { EXIT, LogshipError, errorMessage, exitCodeFor } from '../common/errors.js';
 import { parseDuration } from '../common/units.js';
 import { sleep } from '../common/backoff.js';
 import { configFlags, parse } from './args.js';
@@ -22,6 +22,21 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 export function loadFromFlags(values: { config?: string; set?: string[] }, overrides: Array<[string, unknown]> = []): Config {
   return loadConfig({ file: values.config, env: process.env, sets: values.set, overrides });
+}
+
+/**
+ * For a daemon that hit an error retrying cannot fix (wrong credentials or CA): say why on stderr as main.ts does
+ * for start-up errors, stop at once (acknowledged work is checkpointed or committed, the rest is redone on the next
+ * start) and exit with the error's code (78 for these: service managers do not restart on it).
+ */
+function exitOnFatal(secrets: string[], stop: () => Promise<void>) {
+  let exiting = false;
+  return (err: LogshipError) => {
+    if (exiting) return;
+    exiting = true;
+    process.stderr.write(redactText(`logship: ${err.message} (${err.code})\n`, secrets));
+    void stop().catch(() => undefined).finally(() => process.exit(exitCodeFor(err)));
+  };
 }
 
 function help(text: string): number {
@@ -55,7 +70,7 @@ async function agentCommand(argv: string[]): Promise<number> {
   if (cfg.agent.files.include.length === 0)
     throw new LogshipError('LOGSHIP_ERR_USAGE', 'nothing to tail: set agent.files.include in the config, pass --file GLOB, or use --stdin');
   const log = createLogger({ level: cfg.log_level, name: 'agent', secrets: secretsOf(cfg) });
-  const agent = createAgent(cfg, { log });
+  const agent = createAgent(cfg, { log, onFatal: exitOnFatal(secretsOf(cfg), () => agent.stop(0)) });
   onShutdown(async (signal) => {
     log.info({ signal }, 'stopping');
     await agent.stop();
@@ -82,7 +97,7 @@ async function sinkCommand(argv: string[]): Promise<number> {
   const cfg = loadFromFlags(values);
   const log = createLogger({ level: cfg.log_level, name: 'sink', secrets: secretsOf(cfg) });
   const { createSink } = await import('../sink/sink.js');
-  const sink = createSink(cfg, { log });
+  const sink = createSink(cfg, { log, onFatal: exitOnFatal(secretsOf(cfg), () => sink.stop(0)) });
   onShutdown(async (signal) => {
     log.info({ signal }, 'stopping');
     await sink.stop();
@@ -175,11 +190,14 @@ async function validateCommand(argv: string[]): Promise<number> {
   return bad > 0 ? EXIT.CONFIG : EXIT.OK;
 }
 
-const STACK_HELP = `Usage: logship stack up|down|status|reset
+const STACK_HELP = `Usage: logship stack up|down|status|reset|env|up-secure-es|down-secure-es
 
 Runs a single-node Kafka (KRaft) and a single-node Elasticsearch on 127.0.0.1, fetched from Maven Central
-with mvn (cached). Used by the tests, the benchmarks and the demo. Needs java (17+), mvn, curl and unzip.
-Environment: LOGSHIP_STACK_DIR, LOGSHIP_KAFKA_PORT (9092), LOGSHIP_ES_PORT (9200).
+with mvn (cached). Used by the tests, the benchmarks and the demo. Needs a JDK (17+), mvn, curl, unzip and
+openssl. Kafka also listens with SSL (port +10), SASL_PLAINTEXT (+11) and SASL_SSL (+12); up-secure-es starts
+a second Elasticsearch with security and HTTPS (port +1). env prints the addresses, CA file and credentials.
+Environment: LOGSHIP_STACK_DIR, LOGSHIP_KAFKA_PORT (9092), LOGSHIP_ES_PORT (9200), LOGSHIP_KAFKA_SSL_PORT,
+LOGSHIP_KAFKA_SASL_PLAINTEXT_PORT, LOGSHIP_KAFKA_SASL_SSL_PORT, LOGSHIP_ES_SECURE_PORT.
 `;
 
 function stackCommand(argv: string[]): number {

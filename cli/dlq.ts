@@ -1,6 +1,7 @@
 // `logship dlq list|replay`: what was dead-lettered and why; send originals back to the topic once fixed.
 import { EXIT, LogshipError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
+import { secretsOf } from '../config/loader.js';
 import { kafkaClientOptions } from '../common/kafka-options.js';
 import { createKafkaProducer } from '../agent/kafka-producer.js';
 import { readTopicRange } from '../sink/kafka-consumer.js';
@@ -31,7 +32,7 @@ export async function dlqCommand(argv: string[]): Promise<number> {
     return sub ? EXIT.OK : EXIT.USAGE;
   }
   const cfg = loadFromFlags(values);
-  const log = createLogger({ level: cfg.log_level === 'info' ? 'warn' : cfg.log_level, name: 'dlq' });
+  const log = createLogger({ level: cfg.log_level === 'info' ? 'warn' : cfg.log_level, name: 'dlq', secrets: secretsOf(cfg) });
   const client = kafkaClientOptions(cfg, 'dlq');
   if (sub === 'list') {
     const r = await readTopicRange(client, log, cfg.kafka.dlq_topic, (rec) => {

@@ -1,8 +1,9 @@
 // `logship test-output`: are Kafka and Elasticsearch reachable and usable with this config?
-import { EXIT, errorMessage } from '../common/errors.js';
-import { createLogger } from '../common/logger.js';
+import { EXIT, LogshipError, errorMessage, exitCodeFor } from '../common/errors.js';
+import { createLogger, redactText } from '../common/logger.js';
+import { secretsOf } from '../config/loader.js';
 import { kafkaClientOptions } from '../common/kafka-options.js';
-import { createKafkaProducer, ensureTopics } from '../agent/kafka-producer.js';
+import { createKafkaProducer, ensureTopics, kafkaError } from '../agent/kafka-producer.js';
 import { createEs } from '../sink/es-client.js';
 import { templateName } from '../sink/index-template.js';
 import { configFlags, parse } from './args.js';
@@ -11,8 +12,9 @@ import { loadFromFlags } from './commands.js';
 const HELP = `Usage: logship test-output [-c FILE] [--kafka-only | --es-only]
 
 Checks Kafka (brokers reachable, topics exist or can be created, a record can be written with acks=-1 to
-the topic <topic>-check) and Elasticsearch (reachable, version, index template present). Exit 0 when all
-pass, 69 when a service is unavailable.
+the topic <topic>-check) and Elasticsearch (reachable, version, index template present), with the configured
+TLS and credentials. Exit 0 when all pass, 78 when a service refused the credentials or its certificate is not
+trusted (a config problem), 69 when a service is unavailable.
 
 Example:
   logship test-output -c /etc/logship/agent.yaml
@@ -25,11 +27,13 @@ export async function testOutputCommand(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   const cfg = loadFromFlags(values);
-  const log = createLogger({ level: 'error', name: 'test-output' });
-  let failed = false;
-  const say = (ok: boolean, what: string) => {
-    process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${what}\n`);
-    if (!ok) failed = true;
+  const secrets = secretsOf(cfg);
+  const log = createLogger({ level: 'error', name: 'test-output', secrets });
+  let exit: number = EXIT.OK;
+  const say = (ok: boolean, what: string, err?: unknown) => {
+    process.stdout.write(redactText(`${ok ? 'ok  ' : 'FAIL'} ${what}\n`, secrets));
+    // The worst failure decides: a config problem (78) over an unavailable service (69).
+    if (!ok) exit = Math.max(exit, err instanceof LogshipError && exitCodeFor(err) === EXIT.CONFIG ? EXIT.CONFIG : EXIT.UNAVAILABLE);
   };
   if (!values['es-only']) {
     const client = { ...kafkaClientOptions(cfg, 'test-output'), requestTimeout: 10_000 };
@@ -45,7 +49,8 @@ export async function testOutputCommand(argv: string[]): Promise<number> {
       await p.disconnect();
       say(true, `kafka: record written with acks=-1 to ${cfg.kafka.topic}-check`);
     } catch (err) {
-      say(false, `kafka ${cfg.kafka.brokers.join(',')}: ${errorMessage(err)}`);
+      const e = kafkaError(err, cfg.kafka.brokers);
+      say(false, `kafka ${cfg.kafka.brokers.join(',')}: ${errorMessage(e).replace(/^Kafka at \S+: /, '')}`, e);
     }
   }
   if (!values['kafka-only']) {
@@ -56,10 +61,10 @@ export async function testOutputCommand(argv: string[]): Promise<number> {
       const has = await es.getIndexTemplate(templateName(cfg));
       say(has, `elasticsearch: index template ${templateName(cfg)} ${has ? 'present' : 'missing (the sink installs it at start)'}`);
     } catch (err) {
-      say(false, `elasticsearch ${cfg.elasticsearch.url}: ${errorMessage(err)}`);
+      say(false, `elasticsearch ${cfg.elasticsearch.url}: ${errorMessage(err).replace(/^Elasticsearch at \S+: /, '')}`, err);
     } finally {
       await es.close();
     }
   }
-  return failed ? EXIT.UNAVAILABLE : EXIT.OK;
+  return exit;
 }

@@ -5,8 +5,12 @@ export type ErrorCode =
   | 'LOGSHIP_ERR_CONFIG_READ'
   | 'LOGSHIP_ERR_USAGE'
   | 'LOGSHIP_ERR_KAFKA_UNAVAILABLE'
+  /** Kafka refused the credentials, or its certificate is not trusted: a config problem retrying cannot fix. */
+  | 'LOGSHIP_ERR_KAFKA_AUTH'
   | 'LOGSHIP_ERR_KAFKA_PRODUCE'
   | 'LOGSHIP_ERR_ES_UNAVAILABLE'
+  /** Elasticsearch refused the credentials (401/403), or its certificate is not trusted. */
+  | 'LOGSHIP_ERR_ES_AUTH'
   | 'LOGSHIP_ERR_ES_REQUEST'
   | 'LOGSHIP_ERR_EVENT_DECODE'
   | 'LOGSHIP_ERR_CHECKPOINT_CORRUPT'
@@ -36,6 +40,10 @@ export function exitCodeFor(err: unknown): number {
   switch (err.code) {
     case 'LOGSHIP_ERR_CONFIG_INVALID':
     case 'LOGSHIP_ERR_CONFIG_READ':
+    // Wrong credentials or CA are a bad config too: the service managers' "do not restart on 78" applies, so a
+    // process that cannot log in stops and says why instead of restarting in a loop.
+    case 'LOGSHIP_ERR_KAFKA_AUTH':
+    case 'LOGSHIP_ERR_ES_AUTH':
       return EXIT.CONFIG;
     case 'LOGSHIP_ERR_USAGE':
       return EXIT.USAGE;

@@ -1,5 +1,5 @@
 // Kafka client options from config, shared by the producer and consumer adapters (no kafkajs import here).
-import fs from 'node:fs';
+import { readConfigFile } from '../config/loader.js';
 import type { Config } from '../config/types.js';
 
 export interface KafkaClientOptions {
@@ -20,10 +20,11 @@ export function kafkaClientOptions(cfg: Config, suffix: string): KafkaClientOpti
     requestTimeout: k.request_timeout_ms,
   };
   if (k.tls.enabled) {
+    // Without ca_file, Node's built-in public CAs verify the brokers.
     opts.ssl = {
-      ca: k.tls.ca_file ? [fs.readFileSync(k.tls.ca_file, 'utf8')] : undefined,
-      cert: k.tls.cert_file ? fs.readFileSync(k.tls.cert_file, 'utf8') : undefined,
-      key: k.tls.key_file ? fs.readFileSync(k.tls.key_file, 'utf8') : undefined,
+      ca: k.tls.ca_file ? [readConfigFile(k.tls.ca_file, 'kafka.tls.ca_file')] : undefined,
+      cert: k.tls.cert_file ? readConfigFile(k.tls.cert_file, 'kafka.tls.cert_file') : undefined,
+      key: k.tls.key_file ? readConfigFile(k.tls.key_file, 'kafka.tls.key_file') : undefined,
       rejectUnauthorized: !k.tls.insecure_skip_verify,
     };
   }

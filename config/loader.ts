@@ -119,6 +119,18 @@ function readSecretFiles(cfg: Config, problems: ConfigProblem[]) {
   }
 }
 
+/**
+ * A file a key names (a CA, a client certificate or key), read when a client is built, not at load: `validate`
+ * on another machine than the one that runs logship must not fail for it. A missing one is a config error (78).
+ */
+export function readConfigFile(file: string, keyPath: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new LogshipError('LOGSHIP_ERR_CONFIG_READ', `${keyPath}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 function crossChecks(cfg: Config, problems: ConfigProblem[]) {
   if (cfg.kafka.brokers.length === 0) problems.push({ path: 'kafka.brokers', reason: 'at least one broker is needed' });
   for (const b of cfg.kafka.brokers) if (!/^[^\s:]+:\d+$/.test(b)) problems.push({ path: 'kafka.brokers', reason: `"${b}" is not host:port` });
@@ -135,6 +147,11 @@ function crossChecks(cfg: Config, problems: ConfigProblem[]) {
     if (v && !/^[^\s]*:\d+$/.test(v)) problems.push({ path: key, reason: `"${v}" is not host:port` });
   }
   if (cfg.kafka.sasl.mechanism !== 'none' && !cfg.kafka.sasl.username) problems.push({ path: 'kafka.sasl.username', reason: `needed for ${cfg.kafka.sasl.mechanism}` });
+  // An empty password is almost always a ${VAR:-} whose variable was not set or an empty file: say so before connecting.
+  if (cfg.kafka.sasl.mechanism !== 'none' && !cfg.kafka.sasl.password)
+    problems.push({ path: 'kafka.sasl.password', reason: `needed for ${cfg.kafka.sasl.mechanism} (or kafka.sasl.password_file)` });
+  if (cfg.elasticsearch.username && !cfg.elasticsearch.password && !cfg.elasticsearch.api_key)
+    problems.push({ path: 'elasticsearch.password', reason: 'needed with elasticsearch.username (or elasticsearch.password_file)' });
   if (cfg.agent.multiline.mode === 'pattern') {
     if (!cfg.agent.multiline.pattern) problems.push({ path: 'agent.multiline.pattern', reason: 'needed when mode is pattern' });
     else {
@@ -197,7 +214,16 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 
 /** Secrets in a config, for redaction before anything is logged or printed. */
 export function secretsOf(cfg: Config): string[] {
-  return [cfg.kafka.sasl.password, cfg.elasticsearch.password, cfg.elasticsearch.api_key].filter((s) => s.length > 0);
+  return [cfg.kafka.sasl.password, cfg.elasticsearch.password, cfg.elasticsearch.api_key, urlPassword(cfg.elasticsearch.url)].filter((s) => s.length > 0);
+}
+
+/** The password of an https://user:password@host URL (the client sends it as basic auth; it must not be logged either). */
+function urlPassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
 }
 
 /** A copy safe to print: secret values replaced. */

@@ -33,12 +33,15 @@ export function classifyItem(r: BulkItemResult): ItemFate {
   if (r.status >= 200 && r.status < 300) return { fate: 'created' };
   if (r.status === 409) return { fate: 'duplicate' };
   if (r.status === 429 || r.status >= 500) return { fate: 'retry', reason: `${r.status} ${r.errorType ?? ''}`.trim() };
+  // Refused credentials or privileges (a revoked API key, a role without write on the index) are not the event's
+  // fault: retried until fixed, never dead-lettered (that would send every event to the DLQ).
+  if (r.status === 401 || r.status === 403) return { fate: 'retry', reason: `${r.status} ${r.errorType ?? ''} ${r.errorReason ?? ''}`.trim() };
   return { fate: 'dead', status: r.status, errorType: r.errorType ?? 'unknown', reason: r.errorReason ?? `status ${r.status}` };
 }
 
 export type BulkPlan =
   | { kind: 'per_item'; fates: ItemFate[] }
-  /** Retry the whole request later (429, 5xx, no connection). */
+  /** Retry the whole request later (429, 5xx, no connection, refused credentials). */
   | { kind: 'retry_all'; reason: string }
   /** Too large (413) or refused as a whole (400) with more than one item: send the halves apart. */
   | { kind: 'split'; reason: string }
@@ -50,7 +53,8 @@ export function planFromOutcome(o: BulkOutcome, n: number): BulkPlan {
     if (o.items.length !== n) return { kind: 'retry_all', reason: `bulk answered ${o.items.length} items for ${n}` };
     return { kind: 'per_item', fates: o.items.map(classifyItem) };
   }
-  if (o.status === 0 || o.status === 429 || o.status >= 500) return { kind: 'retry_all', reason: `${o.status || 'no response'}: ${o.reason}` };
+  if (o.status === 0 || o.status === 429 || o.status >= 500 || o.status === 401 || o.status === 403)
+    return { kind: 'retry_all', reason: `${o.status || 'no response'}: ${o.reason}` };
   if (n > 1 && (o.status === 413 || o.status === 400)) return { kind: 'split', reason: `${o.status}: ${o.reason}` };
   return { kind: 'dead_all', status: o.status, reason: o.reason };
 }

@@ -1,9 +1,10 @@
 // The Elasticsearch adapter: the only file that imports @elastic/elasticsearch. Everything above it deals in
 // plain values (bulk lines in, per-item results out), so swapping the client is a change here.
-import fs from 'node:fs';
 import { Client, errors } from '@elastic/elasticsearch';
 import type { Config } from '../config/types.js';
+import { readConfigFile } from '../config/loader.js';
 import { LogshipError } from '../common/errors.js';
+import { tlsTrustProblem } from '../common/tls-probe.js';
 
 export interface BulkItemResult {
   status: number;
@@ -32,18 +33,39 @@ export interface Es {
 
 export function createEs(cfg: Config): Es {
   const e = cfg.elasticsearch;
+  // Without ca_file, Node's built-in public CAs verify an https URL.
+  const ca = e.ca_file ? readConfigFile(e.ca_file, 'elasticsearch.ca_file') : undefined;
   const client = new Client({
     node: e.url,
+    // An API key wins over basic auth when both are set (one Authorization header).
     auth: e.api_key ? { apiKey: e.api_key } : e.username ? { username: e.username, password: e.password } : undefined,
-    tls: e.ca_file ? { ca: fs.readFileSync(e.ca_file, 'utf8') } : undefined,
+    tls: ca ? { ca } : undefined,
     requestTimeout: e.request_timeout_ms,
     // Retries are ours (per item, with backoff, for as long as the sink runs); the client must not resend whole bulks.
     maxRetries: 0,
     compression: false,
   });
 
+  const where = `Elasticsearch at ${displayUrl(e.url)}`;
   const unavailable = (err: unknown) =>
-    new LogshipError('LOGSHIP_ERR_ES_UNAVAILABLE', `Elasticsearch at ${e.url}: ${(err as Error).message}`, { retriable: true, cause: err });
+    new LogshipError('LOGSHIP_ERR_ES_UNAVAILABLE', `${where}: ${(err as Error).message}`, { retriable: true, cause: err });
+
+  /**
+   * A failed request as our error. Refused credentials (401, 403) and an untrusted certificate are ES_AUTH: a config
+   * problem retrying cannot fix (exit 78). Anything else is UNAVAILABLE (retried by the sink).
+   */
+  async function failure(err: unknown): Promise<LogshipError> {
+    if (err instanceof errors.ResponseError && (err.statusCode === 401 || err.statusCode === 403)) {
+      const what = err.statusCode === 401 ? 'authentication failed' : 'not allowed';
+      return new LogshipError('LOGSHIP_ERR_ES_AUTH', `${where}: ${what} (${err.statusCode}: ${reasonOf(err)}): check elasticsearch.username and password, or api_key`, { cause: err });
+    }
+    const u = new URL(e.url);
+    if (err instanceof errors.ConnectionError && u.protocol === 'https:') {
+      const why = await tlsTrustProblem(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port || 443), ca);
+      if (why) return new LogshipError('LOGSHIP_ERR_ES_AUTH', `${where}: the server's TLS certificate is not trusted (${why}): check elasticsearch.ca_file`, { cause: err });
+    }
+    return unavailable(err);
+  }
 
   return {
     async bulk(body, signal) {
@@ -72,16 +94,17 @@ export function createEs(cfg: Config): Es {
         });
         return { version: Object.values(r.nodes ?? {})[0]?.version ?? 'unknown', clusterName: r.cluster_name };
       } catch (err) {
-        throw unavailable(err);
+        throw await failure(err);
       }
     },
     async putIndexTemplate(name, body) {
       try {
         await client.transport.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(name)}`, body });
       } catch (err) {
-        if (err instanceof errors.ResponseError && err.statusCode && err.statusCode < 500)
+        const f = await failure(err);
+        if (f.code === 'LOGSHIP_ERR_ES_UNAVAILABLE' && err instanceof errors.ResponseError && err.statusCode && err.statusCode < 500)
           throw new LogshipError('LOGSHIP_ERR_ES_REQUEST', `index template ${name} refused: ${JSON.stringify(err.body)}`);
-        throw unavailable(err);
+        throw f;
       }
     },
     async getIndexTemplate(name) {
@@ -90,7 +113,7 @@ export function createEs(cfg: Config): Es {
         return true;
       } catch (err) {
         if (err instanceof errors.ResponseError && err.statusCode === 404) return false;
-        throw unavailable(err);
+        throw await failure(err);
       }
     },
     async search(index, body) {
@@ -105,7 +128,7 @@ export function createEs(cfg: Config): Es {
       } catch (err) {
         if (err instanceof errors.ResponseError && err.statusCode === 400)
           throw new LogshipError('LOGSHIP_ERR_ES_REQUEST', `search refused: ${JSON.stringify((err.body as { error?: unknown })?.error ?? err.body)}`);
-        throw unavailable(err);
+        throw await failure(err);
       }
     },
     async count(index, query) {
@@ -115,14 +138,14 @@ export function createEs(cfg: Config): Es {
         });
         return r.count;
       } catch (err) {
-        throw unavailable(err);
+        throw await failure(err);
       }
     },
     async refresh(index) {
       try {
         await client.transport.request({ method: 'POST', path: `/${index}/_refresh`, querystring: { ignore_unavailable: true, allow_no_indices: true } });
       } catch (err) {
-        throw unavailable(err);
+        throw await failure(err);
       }
     },
     async listIndices(pattern) {
@@ -131,16 +154,34 @@ export function createEs(cfg: Config): Es {
         return r.map((x) => x.index).sort();
       } catch (err) {
         if (err instanceof errors.ResponseError && err.statusCode === 404) return [];
-        throw unavailable(err);
+        throw await failure(err);
       }
     },
     async deleteIndex(index) {
       try {
         await client.transport.request({ method: 'DELETE', path: `/${index}`, querystring: { ignore_unavailable: true } });
       } catch (err) {
-        throw unavailable(err);
+        throw await failure(err);
       }
     },
     close: () => client.close(),
   };
+}
+
+/** The URL without a password in it (https://user:pw@host is allowed; messages must not carry it). */
+function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+function reasonOf(err: InstanceType<typeof errors.ResponseError>): string {
+  const body = err.body as { error?: { reason?: string } | string } | undefined;
+  const reason = typeof body?.error === 'string' ? body.error : body?.error?.reason;
+  return reason ?? err.message;
 }

@@ -6,7 +6,7 @@ import { errorMessage, LogshipError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { startHealthServer, type HealthServer, type Readiness } from '../common/health-server.js';
 import type { Config } from '../config/types.js';
-import { createKafkaProducer, ensureTopics, type Producer } from '../agent/kafka-producer.js';
+import { createKafkaProducer, ensureTopics, kafkaAuthProblem, kafkaError, type Producer } from '../agent/kafka-producer.js';
 import type { IndexItem } from './bulk.js';
 import { createCommitTracker } from './commit-tracker.js';
 import { makeDeadLetter, type DeadLetter } from './dead-letter.js';
@@ -24,7 +24,17 @@ export interface Sink {
   readonly metricsAddress: string | undefined;
 }
 
-export function createSink(cfg: Config, deps: { log: Logger; es?: Es }): Sink {
+export interface SinkDeps {
+  log: Logger;
+  es?: Es;
+  /**
+   * Kafka refused the credentials or the certificate after the sink started (LOGSHIP_ERR_KAFKA_AUTH): retrying
+   * cannot help. Called once; the CLI stops the sink and exits 78. Without it the sink logs and keeps retrying.
+   */
+  onFatal?: (err: LogshipError) => void;
+}
+
+export function createSink(cfg: Config, deps: SinkDeps): Sink {
   const log = deps.log;
   const metrics = createSinkMetrics(log);
   const es = deps.es ?? createEs(cfg);
@@ -43,6 +53,19 @@ export function createSink(cfg: Config, deps: { log: Logger; es?: Es }): Sink {
   const heartbeatEveryMs = Math.max(200, Math.min(1000, Math.floor(s.session_timeout_ms / 10)));
   const commitEveryMs = 1000;
   let joins = 0;
+  let fatalRaised = false;
+
+  /** True when `err` is one retrying cannot fix (reported once through onFatal). */
+  function fatal(err: unknown): boolean {
+    if (!kafkaAuthProblem(err)) return false;
+    if (!fatalRaised) {
+      fatalRaised = true;
+      const e = kafkaError(err, cfg.kafka.brokers);
+      log.error({ code: e.code }, e.message);
+      deps.onFatal?.(e);
+    }
+    return true;
+  }
 
   async function publishDeadLetters(letters: DeadLetter[], signal: AbortSignal): Promise<boolean> {
     if (letters.length === 0) return true;
@@ -55,6 +78,7 @@ export function createSink(cfg: Config, deps: { log: Logger; es?: Es }): Sink {
         await dlq.send(cfg.kafka.dlq_topic, letters.map((d) => ({ key: d.source.key, value: Buffer.from(JSON.stringify(d)) })));
         return true;
       } catch (err) {
+        fatal(err);
         log.warn({ err: errorMessage(err), attempt }, 'dead-letter publish failed, retrying');
         const old = dlq;
         dlq = undefined;
@@ -220,7 +244,11 @@ export function createSink(cfg: Config, deps: { log: Logger; es?: Es }): Sink {
       await ensureTopics(clientOpts, log, [
         { topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions },
         { topic: cfg.kafka.dlq_topic, partitions: 1 },
-      ]).catch((err) => log.warn({ err: errorMessage(err) }, 'could not check topics; consuming anyway'));
+      ]).catch((err) => {
+        // Wrong credentials or CA fail the start (exit 78) rather than a consumer that can never join.
+        if (err instanceof LogshipError && err.code === 'LOGSHIP_ERR_KAFKA_AUTH') throw err;
+        log.warn({ err: errorMessage(err) }, 'could not check topics; consuming anyway');
+      });
       consumer = createGroupConsumer(
         clientOpts,
         {
@@ -240,8 +268,13 @@ export function createSink(cfg: Config, deps: { log: Logger; es?: Es }): Sink {
         if (joins++ > 0) metrics.rebalancing();
         log.info({ assignment: p.memberAssignment, generation_member: p.memberId }, 'joined the consumer group');
       });
-      consumer.onEvent('crash', (p) => log.warn({ err: String((p as { error?: unknown }).error), restart: p.restart }, 'consumer crashed; restarting'));
-      await consumer.start(handle);
+      consumer.onEvent('crash', (p) => {
+        const error = (p as { error?: unknown }).error;
+        if (!fatal(error)) log.warn({ err: String(error), restart: p.restart }, 'consumer crashed; restarting');
+      });
+      await consumer.start(handle).catch((err) => {
+        throw kafkaAuthProblem(err) ? kafkaError(err, cfg.kafka.brokers) : err;
+      });
       if (cfg.elasticsearch.retention_days > 0) {
         const run = () => deleteExpiredIndices(es, cfg.elasticsearch.index_prefix, cfg.elasticsearch.retention_days, new Date(), log).catch(() => undefined);
         void run();

@@ -65,6 +65,14 @@ describe('classifyItem', () => {
     expect(classifyItem({ status: 503, errorType: 'unavailable_shards_exception' })).toEqual({ fate: 'retry', reason: '503 unavailable_shards_exception' });
   });
 
+  it('401 and 403 (refused credentials or privileges) retry: the event is not at fault', () => {
+    expect(classifyItem({ status: 403, errorType: 'security_exception', errorReason: 'action [indices:data/write/bulk[s]] is unauthorized' })).toEqual({
+      fate: 'retry',
+      reason: '403 security_exception action [indices:data/write/bulk[s]] is unauthorized',
+    });
+    expect(classifyItem({ status: 401 })).toEqual({ fate: 'retry', reason: '401' });
+  });
+
   it('other 4xx are dead, with status, type and reason', () => {
     expect(classifyItem({ status: 400, errorType: 'mapper_parsing_exception', errorReason: 'failed to parse field [x]' })).toEqual({
       fate: 'dead',
@@ -93,6 +101,11 @@ describe('planFromOutcome', () => {
     expect(planFromOutcome({ kind: 'request_failed', status: 0, reason: 'ECONNREFUSED' }, 3)).toEqual({ kind: 'retry_all', reason: 'no response: ECONNREFUSED' });
     expect(planFromOutcome({ kind: 'request_failed', status: 429, reason: 'busy' }, 1)).toEqual({ kind: 'retry_all', reason: '429: busy' });
     expect(planFromOutcome({ kind: 'request_failed', status: 502, reason: 'bad gateway' }, 5)).toEqual({ kind: 'retry_all', reason: '502: bad gateway' });
+  });
+
+  it('a request refused for its credentials (401, 403) retries everything, never dead-letters', () => {
+    expect(planFromOutcome({ kind: 'request_failed', status: 401, reason: 'unable to authenticate' }, 1)).toEqual({ kind: 'retry_all', reason: '401: unable to authenticate' });
+    expect(planFromOutcome({ kind: 'request_failed', status: 403, reason: 'unauthorized' }, 7)).toEqual({ kind: 'retry_all', reason: '403: unauthorized' });
   });
 
   it('413 or 400 with more than one item splits', () => {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LogshipError } from '../../common/errors.js';
-import { envNameFor, interpolate, loadConfig, redactedConfig, secretsOf, type ConfigProblem, type LoadOptions } from '../../config/loader.js';
+import { LogshipError, exitCodeFor } from '../../common/errors.js';
+import { envNameFor, interpolate, loadConfig, readConfigFile, redactedConfig, secretsOf, type ConfigProblem, type LoadOptions } from '../../config/loader.js';
 import { leaves, schema, type Leaf } from '../../config/schema.js';
 import type { Config } from '../../config/types.js';
 
@@ -333,7 +333,17 @@ sink:
     expect(problems({ text: 'elasticsearch:\n  url: ftp://x\n' })).toEqual([{ path: 'elasticsearch.url', reason: '"ftp://x" is not an http(s) URL' }]);
     expect(problems({ text: 'elasticsearch:\n  index_prefix: Logs\n' }).map((p) => p.path)).toEqual(['elasticsearch.index_prefix']);
     expect(problems({ text: 'kafka:\n  dlq_topic: logs\n' })).toEqual([{ path: 'kafka.dlq_topic', reason: 'must differ from kafka.topic' }]);
-    expect(problems({ text: 'kafka:\n  sasl:\n    mechanism: plain\n' })).toEqual([{ path: 'kafka.sasl.username', reason: 'needed for plain' }]);
+    expect(problems({ text: 'kafka:\n  sasl:\n    mechanism: plain\n' })).toEqual([
+      { path: 'kafka.sasl.username', reason: 'needed for plain' },
+      { path: 'kafka.sasl.password', reason: 'needed for plain (or kafka.sasl.password_file)' },
+    ]);
+    // The usual cause: ${VAR:-} with the variable unset.
+    expect(problems({ text: 'kafka:\n  sasl:\n    mechanism: scram-sha-512\n    username: u\n    password: "${KPW:-}"\n' })).toEqual([
+      { path: 'kafka.sasl.password', reason: 'needed for scram-sha-512 (or kafka.sasl.password_file)' },
+    ]);
+    expect(problems({ text: 'elasticsearch:\n  username: elastic\n' })).toEqual([
+      { path: 'elasticsearch.password', reason: 'needed with elasticsearch.username (or elasticsearch.password_file)' },
+    ]);
     expect(problems({ sets: ['kafka.brokers='] })).toEqual([{ path: 'kafka.brokers', reason: 'at least one broker is needed' }]);
   });
 });
@@ -404,6 +414,29 @@ describe('secrets', () => {
     expect(problems({ text: `kafka:\n  sasl:\n    password_file: ${missing}\n` })).toEqual([
       { path: 'kafka.sasl.password_file', reason: `cannot read ${missing}: ENOENT` },
     ]);
+  });
+
+  it('a password in the Elasticsearch URL is a secret too', () => {
+    const cfg = loadConfig({ text: 'elasticsearch:\n  url: "https://ops:pa%40ss-word@es.example:9200"\n' });
+    expect(secretsOf(cfg)).toEqual(['pa@ss-word']);
+  });
+
+  it('a CA or key file is read when a client is built; a missing one is a config error (78) naming the key', () => {
+    const f = path.join(tmp, 'ca.pem');
+    fs.writeFileSync(f, '-----BEGIN CERTIFICATE-----\n');
+    expect(readConfigFile(f, 'kafka.tls.ca_file')).toContain('BEGIN CERTIFICATE');
+    const missing = path.join(tmp, 'missing-ca.pem');
+    // validate does not read it (it may run on another machine than the one that has the file).
+    expect(loadConfig({ text: `kafka:\n  tls:\n    enabled: true\n    ca_file: ${missing}\n` }).kafka.tls.ca_file).toBe(missing);
+    let err: unknown;
+    try {
+      readConfigFile(missing, 'kafka.tls.ca_file');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LogshipError);
+    expect((err as LogshipError).message).toBe(`kafka.tls.ca_file: cannot read ${missing}: ENOENT`);
+    expect(exitCodeFor(err)).toBe(78);
   });
 
   it('redactedConfig hides set secrets only, and leaves the original alone', () => {
