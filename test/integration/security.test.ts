@@ -9,7 +9,8 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointOf, lines, append, waitShipped, expectExactly } from './agent-harness.js';
-import { committedOffsets, deriveConfig, logship, makeEnv, ROOT, run, stackSh, tmpDir, uniq, waitFor, type Proc, type TestEnv } from './helpers.js';
+import { logship, makeEnv, ROOT, run, tmpDir, uniq, waitFor, type Proc, type TestEnv } from './helpers.js';
+import { committedOffsets, deriveConfig, stackSh } from './sink-helpers.js';
 
 /** The secured endpoints and credentials of this run's stack instance, from `stack.sh env`. */
 function stackEnv(): Record<string, string> {
