@@ -10,15 +10,15 @@ import { startHealthServer, type HealthServer, type Readiness } from '../common/
 import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
 import { createBatcher, type Batcher } from './batcher.js';
 import { loadCheckpoints, writeCheckpoints, type CheckpointState, type FileCheckpoint } from './checkpoint-store.js';
-import { FP_MAX, fileKey, fingerprint, headOf, identityFor, readPrefix, sameFile } from './file-identity.js';
-import { FileTailer, type RetiredGeneration, type TailerContext } from './file-tailer.js';
+import { fileKey } from './file-identity.js';
+import { FileOpener } from './file-opener.js';
+import type { FileTailer, TailerContext } from './file-tailer.js';
 import { createPathMatcher, type PathMatcher } from './glob.js';
 import { walkMatches, watchBases } from './file-discovery.js';
 import { createKafkaProducer, ensureTopics, isRetriableKafkaError, kafkaAuthProblem, kafkaError, type Producer } from './kafka-producer.js';
 import { openTimeJournal, type TimeJournal } from './time-journal.js';
 import { StreamSource } from './stream-source.js';
 import { MULTILINE_PRESETS, createMultiline } from './multiline.js';
-import type { Readable } from 'node:stream';
 import type { SourceType } from '../common/event.js';
 
 export interface AgentDeps {
@@ -46,12 +46,6 @@ export interface Agent {
 }
 
 const CHECKPOINT_EVERY_MS = 1000;
-const MAX_RETIRED = 64;
-/** How long a new file that starts like a file being read waits for that file to be truncated (copytruncate). */
-const COPY_WAIT_MS = 30_000;
-/** Retired generations, and checkpoint entries of files not found since the start, older than this are forgotten. */
-const RETIRED_TTL_MS = 3_600_000;
-const MAX_ORPHANS = 10_000;
 
 export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   const log = deps.log;
@@ -121,12 +115,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   const tailers = new Map<string, FileTailer>();
   const streams = new Map<string, StreamSource>();
   let state: CheckpointState = { files: {}, streams: {} };
-  let retired: RetiredGeneration[] = [];
-  const deferred = new Map<string, number>();
-  /** Checkpoint entries loaded at start whose file has not been opened yet, and since when. A walk that races
-   * a rotation (logrotate renaming app.log.N -> .N+1) can miss a file; dropping its entry would make it new when
-   * the next scan finds it, and a copytruncate copy read as new gets ids of its own: duplicate documents. */
-  const orphans = new Map<string, number>();
+  const opener = new FileOpener({ log, metrics, now, markDirty: () => (dirty = true) });
   /** A rotation decision that must reach the checkpoint file before more work is done. */
   let dirty = false;
   let matcher: PathMatcher;
@@ -170,112 +159,22 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
             }),
   });
 
-  function retire(r: RetiredGeneration) {
-    retired = retired.filter((x) => now() - x.retiredAt < RETIRED_TTL_MS && x.identity !== r.identity);
-    retired.push(r);
-    if (retired.length > MAX_RETIRED) retired = retired.slice(-MAX_RETIRED);
-    // On disk at once: a crash before the next periodic checkpoint must not forget it (a copy would be read
-    // again under a new identity, i.e. as duplicate documents).
-    dirty = true;
-  }
-
   function openFile(p: string, st: fs.Stats) {
     const key = fileKey(st);
-    let fd: number;
-    try {
-      fd = fs.openSync(p, 'r');
-    } catch (err) {
-      log.warn({ path: p, err: errorMessage(err) }, 'cannot open file; will retry on next scan');
-      return;
-    }
-    const fst = fs.fstatSync(fd);
-    if (fileKey(fst) !== key) {
-      fs.closeSync(fd); // replaced between stat and open: the next scan sees the new one
-      return;
-    }
-    let entry: (FileCheckpoint & { birth?: number }) | undefined;
-    let why = '';
-    const cp = state.files[key] as (FileCheckpoint & { birth?: number }) | undefined;
-    orphans.delete(key);
-    if (cp && sameFile(cp, fd, fst)) {
-      entry = { ...cp, path: p };
-      why = 'checkpoint';
-      if (fst.size < entry.offset) {
-        // Truncated while we were not running: what is there now is new. If it was copytruncate, the copy
-        // continues the old generation from the checkpoint (found by its first and last bytes).
-        metrics.fileRotated('truncated', p, { old_offset: entry.offset, new_size: fst.size });
-        if (cp.tailFp !== undefined) {
-          retire({
-            identity: cp.identity, fp: cp.fp, fpLen: cp.fpLen, offset: cp.offset, resumeAt: cp.offset, tailFp: cp.tailFp, tailLen: cp.tailLen ?? 0,
-            firstSeen: cp.firstSeen, retiredAt: now(),
-          });
-        }
-        const generation = entry.generation + 1;
-        entry = { ...entry, identity: '', generation, firstSeen: now(), offset: 0, fp: fingerprint(Buffer.alloc(0)), fpLen: 0 };
-        why = 'truncated while stopped';
-      }
-    } else {
-      if (cp) {
-        metrics.fileRotated('replaced', p, { reason: 'different content at this inode (reused, or truncated and rewritten while stopped)' });
-        // Its old content may live on in a copy (copytruncate while we were stopped): let a copy continue it.
-        if (cp.tailFp !== undefined) {
-          retire({
-            identity: cp.identity, fp: cp.fp, fpLen: cp.fpLen, offset: cp.offset, resumeAt: cp.offset, tailFp: cp.tailFp, tailLen: cp.tailLen ?? 0,
-            firstSeen: cp.firstSeen, retiredAt: now(),
-          });
-        }
-      }
-      // A copy made by copytruncate continues the generation it copies (same ids for the same bytes).
-      const copyOf = retired.find((r) => isCopyOf(r, fd, fst.size));
-      if (!copyOf && !deferred.has(key)) {
-        // Same first bytes as a file we are reading: maybe a copy whose source is about to be truncated.
-        // Wait a little before deciding; opening it as new now could send its lines twice under another id.
-        const live = [...tailers.values()].find((t) => t.looksCopiedInto(fd, fst.size));
-        if (live) {
-          deferred.set(key, now());
-          fs.closeSync(fd);
-          log.info({ path: p, like: live.path }, 'new file starts like a file being read: waiting to see whether it is a copytruncate copy');
-          return;
-        }
-      }
-      if (!copyOf && deferred.has(key) && now() - deferred.get(key)! < COPY_WAIT_MS) {
-        fs.closeSync(fd);
-        return;
-      }
-      deferred.delete(key);
-      const firstSeen = now();
-      const startAt = copyOf ? copyOf.resumeAt ?? copyOf.offset : firstScan && a.read_from === 'end' && !forceBeginning ? fst.size : 0;
-      const fpLen = Math.min(FP_MAX, startAt);
-      entry = {
-        // From the first line as it is read, not as it is now: the file may be rewritten before we read it.
-        identity: copyOf ? copyOf.identity : startAt > 0 ? headIdentity(fd, fst) : '',
-        dev: fst.dev,
-        ino: fst.ino,
-        path: p,
-        offset: startAt,
-        fp: fingerprint(readPrefix(fd, fpLen)),
-        fpLen,
-        generation: 0,
-        firstSeen: copyOf ? copyOf.firstSeen : firstSeen,
-        updated: firstSeen,
-        birth: fst.birthtimeMs || undefined,
-      };
-      if (copyOf) {
-        retired = retired.filter((r) => r !== copyOf);
-        dirty = true;
-        metrics.fileRotated('renamed', p, { copy_of_identity: copyOf.identity, resume_at: copyOf.resumeAt ?? copyOf.offset });
-      }
-      why = copyOf ? 'copy of a truncated file' : startAt > 0 ? 'new, read_from end' : 'new';
-      // Read-from-end must land on a line boundary: back up to just after the last newline.
-      if (!copyOf && startAt > 0) entry.offset = lastLineStart(fd, startAt);
-    }
-    const t = new FileTailer(key, p, fd, entry, ctx(), retire);
+    const opened = opener.open(p, st, {
+      cp: state.files[key],
+      live: tailers.values(),
+      fromEnd: firstScan && a.read_from === 'end' && !forceBeginning,
+      ctx: ctx(),
+    });
+    if (!opened) return;
+    const { tailer: t, why } = opened;
     tailers.set(key, t);
     // A new file's identity and first bytes go to disk at once: should we crash before the periodic
     // checkpoint, a copy of it (copytruncate) can still be recognised on restart.
     if (why !== 'checkpoint') dirty = true;
     if (dirty && !firstScan) checkpointSoon();
-    metrics.fileOpened(p, entry.offset, entry.identity, why);
+    metrics.fileOpened(p, t.entry.offset, t.entry.identity, why);
   }
 
   const linksLogged = new Set<string>();
@@ -330,8 +229,8 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     }
     if (firstScan) {
       firstScan = false;
-      // Entries for files not found are kept for a while (see `orphans`), then dropped.
-      for (const key of Object.keys(state.files)) if (!tailers.has(key)) orphans.set(key, now());
+      // Entries of files not found are kept for a while (a walk can race a rotation), then dropped.
+      opener.notFound(Object.keys(state.files).filter((key) => !tailers.has(key)));
       if (dirty) checkpointNow();
     }
     void pump();
@@ -394,13 +293,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   function checkpointNow() {
     const files: Record<string, FileCheckpoint> = {};
     for (const [key, t] of tailers) files[key] = { ...t.checkpoint() };
-    for (const [key, since] of orphans) {
-      if (files[key] || !state.files[key] || now() - since > RETIRED_TTL_MS || orphans.size > MAX_ORPHANS) orphans.delete(key);
-      else files[key] = state.files[key];
-    }
+    opener.carryOrphans(files, state.files);
     const streamState = { ...state.streams };
     for (const [name, src] of streams) streamState[name] = src.checkpoint();
-    const next: CheckpointState = { files, streams: streamState, retired };
+    const next: CheckpointState = { files, streams: streamState, retired: opener.retiredGenerations };
     try {
       writeCheckpoints(a.data_dir, next);
     } catch (err) {
@@ -463,7 +359,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         log.error({ reason: loaded.corrupt.reason, moved_to: loaded.corrupt.movedTo }, 'checkpoint file is corrupt: moved aside; every file is read from the beginning (duplicates are deduplicated by id)');
       }
       state = loaded.state;
-      retired = (loaded.state.retired ?? []).filter((r) => now() - r.retiredAt < RETIRED_TTL_MS).slice(-MAX_RETIRED);
+      opener.load(loaded.state.retired ?? []);
       journal = openTimeJournal(a.data_dir, {
         now,
         retryMs: CHECKPOINT_EVERY_MS,
@@ -520,34 +416,4 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       log.info({ unacknowledged_lines: left }, left > 0 ? 'agent stopped; unacknowledged lines will be re-read on the next start' : 'agent stopped; everything acknowledged');
     },
   };
-}
-
-function headIdentity(fd: number, st: fs.Stats): string {
-  const head = headOf(fd, false);
-  return head ? identityFor(st.dev, st.ino, st.birthtimeMs || 0, head, 0) : '';
-}
-
-/** A retired generation matches a file that has its first bytes and the bytes just before where it stopped. */
-function isCopyOf(r: RetiredGeneration, fd: number, size: number): boolean {
-  if (r.fpLen === 0 || size < r.offset || size < r.fpLen || r.tailLen > r.offset) return false;
-  if (fingerprint(readPrefix(fd, r.fpLen)) !== r.fp) return false;
-  if (r.tailLen === 0) return true;
-  const buf = Buffer.alloc(r.tailLen);
-  const n = fs.readSync(fd, buf, 0, r.tailLen, r.offset - r.tailLen);
-  return n === r.tailLen && fingerprint(buf) === r.tailFp;
-}
-
-/** Offset just past the last newline before `end` (0 when none): where read_from=end starts. */
-function lastLineStart(fd: number, end: number): number {
-  const step = 4096;
-  let pos = end;
-  const buf = Buffer.alloc(step);
-  while (pos > 0) {
-    const from = Math.max(0, pos - step);
-    const n = fs.readSync(fd, buf, 0, pos - from, from);
-    const i = buf.subarray(0, n).lastIndexOf(0x0a);
-    if (i !== -1) return from + i + 1;
-    pos = from;
-  }
-  return 0;
 }
