@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # logship: one image for every subcommand (agent, sink, run, search, validate, ...).
 #   docker build -t logship .
 #   docker run --rm logship validate /etc/logship/agent.yaml

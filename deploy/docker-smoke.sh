@@ -234,9 +234,8 @@ else fail "base: user node is uid 1000" "$out"; fi
 # ---------------------------------------------------------------------------------------------------------------
 step "2. docker build -t $IMAGE ."
 
-# Legacy builder by default: the Dockerfile's `# syntax=docker/dockerfile:1` line makes BuildKit fetch its
-# frontend image from Docker Hub, which fails where Docker Hub is unreachable. The legacy builder treats the line
-# as a comment, and the Dockerfile uses nothing BuildKit-only. Set DOCKER_BUILDKIT=1 to build with BuildKit.
+# Legacy builder by default: a docker client without buildx (Debian's docker.io here) cannot use BuildKit, and
+# the Dockerfile uses nothing BuildKit-only. Set DOCKER_BUILDKIT=1 to build with BuildKit.
 export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}
 if [ "${SMOKE_SKIP_BUILD:-0}" = 1 ]; then
   info "SMOKE_SKIP_BUILD=1: using $IMAGE as it is"
