@@ -15,7 +15,7 @@ import { FileOpener } from './file-opener.js';
 import type { FileTailer, TailerContext } from './file-tailer.js';
 import { createPathMatcher, type PathMatcher } from './glob.js';
 import { walkMatches, watchBases } from './file-discovery.js';
-import { createKafkaProducer, ensureTopics, isRetriableKafkaError, kafkaAuthProblem, kafkaError, type Producer } from './kafka-producer.js';
+import { createKafkaProducer, ensureTopics, fatalKafkaReporter, isRetriableKafkaError, type Producer } from './kafka-producer.js';
 import { openTimeJournal, type TimeJournal } from './time-journal.js';
 import { StreamSource } from './stream-source.js';
 import { MULTILINE_PRESETS, createMultiline } from './multiline.js';
@@ -57,19 +57,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   let producer = makeProducer();
   let connected = false;
   let connecting: Promise<void> | undefined;
-  let fatalRaised = false;
-
-  /** True when `err` is one retrying cannot fix (reported once through onFatal). */
-  function fatal(err: unknown): boolean {
-    if (!kafkaAuthProblem(err)) return false;
-    if (!fatalRaised) {
-      fatalRaised = true;
-      const e = kafkaError(err, cfg.kafka.brokers);
-      log.error({ code: e.code }, e.message);
-      deps.onFatal?.(e);
-    }
-    return true;
-  }
+  const fatal = fatalKafkaReporter(cfg.kafka.brokers, log, deps.onFatal);
   const batcher = createBatcher({
     maxEvents: a.batch.max_events,
     maxBytes: a.batch.max_bytes,

@@ -72,6 +72,24 @@ export function kafkaAuthProblem(err: unknown): string | undefined {
 }
 
 /** A Kafka failure as our error: KAFKA_AUTH (exit 78, not retried) when the config is the problem, else UNAVAILABLE. */
+/**
+ * For the agent and the sink: a function that tells whether `err` is one retrying cannot fix (refused
+ * credentials, an untrusted certificate), logging it and calling `onFatal` the first time only.
+ */
+export function fatalKafkaReporter(brokers: string[], log: Logger, onFatal?: (e: LogshipError) => void): (err: unknown) => boolean {
+  let raised = false;
+  return (err) => {
+    if (!kafkaAuthProblem(err)) return false;
+    if (!raised) {
+      raised = true;
+      const e = kafkaError(err, brokers);
+      log.error({ code: e.code }, e.message);
+      onFatal?.(e);
+    }
+    return true;
+  };
+}
+
 export function kafkaError(err: unknown, brokers: string[]): LogshipError {
   if (err instanceof LogshipError) return err;
   const auth = kafkaAuthProblem(err);

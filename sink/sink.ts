@@ -6,7 +6,7 @@ import { errorMessage, LogshipError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { startHealthServer, type HealthServer, type Readiness } from '../common/health-server.js';
 import type { Config } from '../config/types.js';
-import { createKafkaProducer, ensureTopics, kafkaAuthProblem, kafkaError, type Producer } from '../agent/kafka-producer.js';
+import { createKafkaProducer, ensureTopics, fatalKafkaReporter, kafkaAuthProblem, kafkaError, type Producer } from '../agent/kafka-producer.js';
 import type { IndexItem } from './bulk.js';
 import { createCommitTracker } from './commit-tracker.js';
 import { makeDeadLetter, type DeadLetter } from './dead-letter.js';
@@ -53,19 +53,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
   const heartbeatEveryMs = Math.max(200, Math.min(1000, Math.floor(s.session_timeout_ms / 10)));
   const commitEveryMs = 1000;
   let joins = 0;
-  let fatalRaised = false;
-
-  /** True when `err` is one retrying cannot fix (reported once through onFatal). */
-  function fatal(err: unknown): boolean {
-    if (!kafkaAuthProblem(err)) return false;
-    if (!fatalRaised) {
-      fatalRaised = true;
-      const e = kafkaError(err, cfg.kafka.brokers);
-      log.error({ code: e.code }, e.message);
-      deps.onFatal?.(e);
-    }
-    return true;
-  }
+  const fatal = fatalKafkaReporter(cfg.kafka.brokers, log, deps.onFatal);
 
   async function publishDeadLetters(letters: DeadLetter[], signal: AbortSignal): Promise<boolean> {
     if (letters.length === 0) return true;
