@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { registerCodecs } from '../kafka/codecs.js';
 import { ES, BROKER, STACK_DIR, parseOptions, type BenchOptions } from './lib/env.js';
 import { lineFile } from './lib/lines.js';
 import { deleteCreatedTopics, stackDown, stackUp } from './lib/services.js';
@@ -42,6 +43,7 @@ async function measure<T>(r: Results, key: string, fn: () => Promise<T>): Promis
 }
 
 async function main(o: BenchOptions): Promise<number> {
+  registerCodecs();
   const r: Results = {
     startedAt: new Date().toISOString(),
     host: {

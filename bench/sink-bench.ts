@@ -3,7 +3,7 @@
 // (same ids, same bodies, same bulk size and concurrency, same index template) by a minimal fetch loader.
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildEvent } from '../agent/event-builder.js';
+import { buildEvent } from '../agent/pipeline/event-builder.js';
 import { decodeEvent, encodeEvent } from '../common/event.js';
 import { loadConfig } from '../config/loader.js';
 import { bulkBody, type IndexItem } from '../sink/bulk.js';

@@ -2,9 +2,9 @@
 import { EXIT, LogshipError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { secretsOf } from '../config/loader.js';
-import { kafkaClientOptions } from '../common/kafka-options.js';
-import { createKafkaProducer } from '../agent/kafka-producer.js';
-import { readTopicRange } from '../sink/kafka-consumer.js';
+import { kafkaClientOptions } from '../kafka/options.js';
+import { createKafkaProducer } from '../kafka/producer.js';
+import { readTopicRange } from '../kafka/topic-reader.js';
 import { originalOf, parseDeadLetter, type DeadLetter } from '../sink/dead-letter.js';
 import { configFlags, parse } from './args.js';
 import { loadFromFlags } from './commands.js';
@@ -35,7 +35,7 @@ export async function dlqCommand(argv: string[]): Promise<number> {
   const log = createLogger({ level: cfg.log_level === 'info' ? 'warn' : cfg.log_level, name: 'dlq', secrets: secretsOf(cfg) });
   const client = kafkaClientOptions(cfg, 'dlq');
   if (sub === 'list') {
-    const r = await readTopicRange(client, log, cfg.kafka.dlq_topic, (rec) => {
+    const r = await readTopicRange(client, cfg.kafka.dlq_topic, (rec) => {
       const d = parseDeadLetter(rec.value);
       if (!d) return void process.stdout.write(values.json ? JSON.stringify({ partition: rec.partition, offset: rec.offset, not_a_dead_letter: true }) + '\n' : `${rec.partition}/${rec.offset} (not a logship dead letter)\n`);
       if (values.json) process.stdout.write(JSON.stringify(d) + '\n');
@@ -60,7 +60,7 @@ export async function dlqCommand(argv: string[]): Promise<number> {
     // The replay group remembers how far it got, so a second replay does not resend; it commits only after Kafka
     // acknowledged the re-published originals (a failed publish leaves the letters to the next replay).
     const r = await readTopicRange(
-      client, log, cfg.kafka.dlq_topic,
+      client, cfg.kafka.dlq_topic,
       (rec) => {
         const d = parseDeadLetter(rec.value);
         if (d) letters.push(d);

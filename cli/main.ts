@@ -1,5 +1,6 @@
 // The `logship` command: argv -> config -> start/stop -> exit code.
 import { LogshipError, EXIT, errorMessage, exitCodeFor } from '../common/errors.js';
+import { registerCodecs } from '../kafka/codecs.js';
 import { commands } from './commands.js';
 
 const USAGE = `logship — ship log files and process output through Kafka into Elasticsearch
@@ -24,6 +25,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage, 69 service unavailable, 78 bad con
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // lz4 and zstd for every Kafka client of the process (kafkajs ships only gzip): once, before any client exists.
+  registerCodecs();
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(USAGE);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createAgent } from '../agent/agent.js';
-import type { Producer } from '../agent/kafka-producer.js';
+import type { Producer } from '../kafka/producer.js';
 import { EXIT, LogshipError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { onShutdown } from '../common/signals.js';

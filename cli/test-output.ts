@@ -2,8 +2,10 @@
 import { EXIT, LogshipError, errorMessage, exitCodeFor } from '../common/errors.js';
 import { createLogger, redactText } from '../common/logger.js';
 import { secretsOf } from '../config/loader.js';
-import { kafkaClientOptions } from '../common/kafka-options.js';
-import { createKafkaProducer, ensureTopics, kafkaError } from '../agent/kafka-producer.js';
+import { kafkaClientOptions } from '../kafka/options.js';
+import { createKafkaProducer } from '../kafka/producer.js';
+import { ensureTopics } from '../kafka/admin.js';
+import { kafkaError } from '../kafka/errors.js';
 import { createEs } from '../sink/es-client.js';
 import { templateName } from '../sink/index-template.js';
 import { configFlags, parse } from './args.js';

@@ -1,20 +1,22 @@
 // The sink's wiring: Kafka group -> decode -> bulk index -> per-item fate -> DLQ -> commit.
-import { kafkaClientOptions } from '../common/kafka-options.js';
+import { kafkaClientOptions } from '../kafka/options.js';
 import { backoffMs, sleep } from '../common/backoff.js';
 import { decodeEvent } from '../common/event.js';
 import { errorMessage, LogshipError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { startHealthServer, type HealthServer, type Readiness } from '../common/health-server.js';
 import type { Config } from '../config/types.js';
-import { createKafkaProducer, ensureTopics, fatalKafkaReporter, kafkaAuthProblem, kafkaError, type Producer } from '../agent/kafka-producer.js';
+import { createKafkaProducer, type Producer } from '../kafka/producer.js';
+import { ensureTopics } from '../kafka/admin.js';
+import { fatalKafkaReporter, kafkaAuthProblem, kafkaError } from '../kafka/errors.js';
 import type { IndexItem } from './bulk.js';
 import { createCommitTracker } from './commit-tracker.js';
 import { makeDeadLetter, type DeadLetter } from './dead-letter.js';
 import { createEs, type Es } from './es-client.js';
 import { createLimiter, indexAll } from './indexer.js';
 import { indexTemplate, templateName } from './index-template.js';
-import { createGroupConsumer, type BatchControl, type GroupConsumer, type InRecord } from './kafka-consumer.js';
-import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
+import { createGroupConsumer, type BatchControl, type GroupConsumer, type InRecord } from '../kafka/consumer.js';
+import { createSinkMetrics, type SinkMetrics } from './metrics.js';
 import { deleteExpiredIndices } from './retention.js';
 
 export interface Sink {

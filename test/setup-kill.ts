@@ -1,5 +1,5 @@
 // After each test file: no process it started survives it, whether the file passed or failed.
 import { afterAll } from 'vitest';
-import { killAll } from './integration/helpers.js';
+import { killAll } from './support/helpers.js';
 
 afterAll(() => killAll());

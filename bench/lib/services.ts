@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { createKafkaProducer, describeTopic, ensureTopics, type Producer } from '../../agent/kafka-producer.js';
-import type { KafkaClientOptions } from '../../common/kafka-options.js';
+import { createKafkaProducer, type Producer } from '../../kafka/producer.js';
+import { describeTopic, ensureTopics } from '../../kafka/admin.js';
+import type { KafkaClientOptions } from '../../kafka/options.js';
 import { createLogger } from '../../common/logger.js';
 import { BROKER, ES, ROOT, STACK_DIR } from './env.js';
 

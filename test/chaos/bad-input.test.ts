@@ -5,10 +5,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLineFramer } from '../../agent/line-framer.js';
-import { MAX_EVENT_BYTES } from '../../agent/event-builder.js';
+import { createLineFramer } from '../../agent/pipeline/line-framer.js';
+import { MAX_EVENT_BYTES } from '../../agent/pipeline/event-builder.js';
 import type { DeadLetter } from '../../sink/dead-letter.js';
-import { esJson, run, waitFor, type TestEnv } from '../integration/helpers.js';
+import { esJson, run, waitFor, type TestEnv } from '../support/helpers.js';
 import { CI_SUBSET, Pipeline, chaosEnv, expectBalanced, expectFreshLineSearchable, record, rng, seedFor } from './harness.js';
 
 const MAX_LINE = 256 * 1024;

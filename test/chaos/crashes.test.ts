@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { metricValue, ROOT, waitFor } from '../integration/helpers.js';
+import { metricValue, ROOT, waitFor } from '../support/helpers.js';
 import { CI_SUBSET, Pipeline, Writer, chaosEnv, expectBalanced, expectFreshLineSearchable, kafkaDuplicates, record, rng, seedFor, verifyExactlyOnce } from './harness.js';
 
 const STACK = path.join(ROOT, 'stack/stack.sh');

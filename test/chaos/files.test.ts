@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCheckpoints } from '../../agent/checkpoint-store.js';
-import type { TestEnv } from '../integration/helpers.js';
+import { parseCheckpoints } from '../../agent/state/checkpoint-store.js';
+import type { TestEnv } from '../support/helpers.js';
 import {
   CI_SUBSET, Pipeline, Writer, chaosEnv, expectBalanced, expectFreshLineSearchable, kafkaDuplicates, record, scenario, sleep, verifyExactlyOnce,
   waitIndexed,

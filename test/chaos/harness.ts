@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { rng } from '../../bench/lib/lines.js';
-import { esJson, logship, makeEnv, metricValue, readTopic, run, waitFor, type Proc, type TestEnv } from '../integration/helpers.js';
+import { esJson, logship, makeEnv, metricValue, readTopic, run, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
 
 export const RESULTS = path.resolve(import.meta.dirname, '../../docs/.chaos-results.json');
 

@@ -3,8 +3,8 @@
 // Elasticsearch, so neither is in the CI subset.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { esJson, metricValue, waitFor } from '../integration/helpers.js';
-import { committedOffsets, stackSh, topicEnds } from '../integration/sink-helpers.js';
+import { esJson, metricValue, waitFor } from '../support/helpers.js';
+import { committedOffsets, stackSh, topicEnds } from '../support/sink-helpers.js';
 import {
   CI_SUBSET, Pipeline, Writer, chaosEnv, expectBalanced, expectFreshLineSearchable, readyz, record, scenario, sleep, verifyExactlyOnce,
 } from './harness.js';

@@ -3,8 +3,8 @@
 // re-delivery lands in the index of its first copy: still one document each.
 import { describe, expect, it } from 'vitest';
 import { encodeEvent, eventId, EVENT_VERSION, type LogEvent } from '../../common/event.js';
-import { esJson, logship, produce, waitFor } from '../integration/helpers.js';
-import { deriveConfig } from '../integration/sink-helpers.js';
+import { esJson, logship, produce, waitFor } from '../support/helpers.js';
+import { deriveConfig } from '../support/sink-helpers.js';
 import { CI_SUBSET, chaosEnv, indexed, record, seedFor } from './harness.js';
 
 describe('chaos: replays', () => {

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCheckpoints } from '../../agent/checkpoint-store.js';
-import { metricValue, waitFor } from '../integration/helpers.js';
+import { parseCheckpoints } from '../../agent/state/checkpoint-store.js';
+import { metricValue, waitFor } from '../support/helpers.js';
 import { Pipeline, Writer, chaosEnv, expectBalanced, expectFreshLineSearchable, readyz, record, scenario, sleep, verifyExactlyOnce } from './harness.js';
 
 const IS_ROOT = process.getuid?.() === 0;

@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { logship, makeEnv, waitFor } from './helpers.js';
-import { append, expectExactly, lines, shipped, waitShipped } from './agent-harness.js';
+import { logship, makeEnv, waitFor } from '../support/helpers.js';
+import { append, expectExactly, lines, shipped, waitShipped } from '../support/agent-harness.js';
 import { rng } from '../../bench/lib/lines.js';
 
 const KILLS = 20;

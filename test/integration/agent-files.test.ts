@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { logship, makeEnv, waitFor, type TestEnv } from './helpers.js';
-import { append, checkpointOf, expectExactly, lines, shipped, waitShipped } from './agent-harness.js';
+import { logship, makeEnv, waitFor, type TestEnv } from '../support/helpers.js';
+import { append, checkpointOf, expectExactly, lines, shipped, waitShipped } from '../support/agent-harness.js';
 
 function startAgent(env: TestEnv) {
   return logship(['agent', '-c', env.config]);

@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BROKER, logship, makeEnv, run, waitFor, type TestEnv } from './helpers.js';
-import { append, expectExactly, lines, shipped, waitShipped } from './agent-harness.js';
+import { BROKER, logship, makeEnv, run, waitFor, type TestEnv } from '../support/helpers.js';
+import { append, expectExactly, lines, shipped, waitShipped } from '../support/agent-harness.js';
 
 function withBrokers(env: TestEnv, brokers: string[]): string {
   const cfg = JSON.parse(fs.readFileSync(env.config, 'utf8'));

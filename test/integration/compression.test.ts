@@ -5,10 +5,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { codecSelfTest } from '../../agent/kafka-codecs.js';
-import { BROKER, esCount, logship, makeEnv, waitFor, type TestEnv } from './helpers.js';
-import { expectExactlyOnce, startSink, testEvent } from './sink-helpers.js';
-import { append, expectExactly, lines, waitShipped } from './agent-harness.js';
+import { codecSelfTest } from '../../kafka/codecs.js';
+import { BROKER, esCount, logship, makeEnv, waitFor, type TestEnv } from '../support/helpers.js';
+import { expectExactlyOnce, startSink, testEvent } from '../support/sink-helpers.js';
+import { append, expectExactly, lines, waitShipped } from '../support/agent-harness.js';
 
 const STACK_DIR = process.env.LOGSHIP_STACK_DIR ?? '/var/tmp/logship-stack';
 const KAFKA_LIBS = path.join(STACK_DIR, 'cache', 'kafka-4.1.1', 'libs');

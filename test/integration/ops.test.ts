@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { logship, makeEnv, metricValue, run, waitFor, ROOT, esCount } from './helpers.js';
-import { shipped, waitShipped } from './agent-harness.js';
+import { logship, makeEnv, metricValue, run, waitFor, ROOT, esCount } from '../support/helpers.js';
+import { shipped, waitShipped } from '../support/agent-harness.js';
 
 describe('operations', () => {
   it('agent and sink /metrics match a known input, and the accounting balances', async () => {

@@ -8,9 +8,9 @@ import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkpointOf, lines, append, waitShipped, expectExactly } from './agent-harness.js';
-import { logship, makeEnv, ROOT, run, tmpDir, uniq, waitFor, type Proc, type TestEnv } from './helpers.js';
-import { committedOffsets, deriveConfig, stackSh } from './sink-helpers.js';
+import { checkpointOf, lines, append, waitShipped, expectExactly } from '../support/agent-harness.js';
+import { logship, makeEnv, ROOT, run, tmpDir, uniq, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
+import { committedOffsets, deriveConfig, stackSh } from '../support/sink-helpers.js';
 
 /** The secured endpoints and credentials of this run's stack instance, from `stack.sh env`. */
 function stackEnv(): Record<string, string> {

@@ -2,8 +2,8 @@
 // one document each, the 409s are counted, and SIGTERM commits what is done and leaves the group.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../common/event.js';
-import { esCount, freePort, makeEnv, metricValue, waitFor, type Proc, type TestEnv } from './helpers.js';
-import { committedToEnd, deriveConfig, expectExactlyOnce, groupState, produceEvents, startSink, testEvent } from './sink-helpers.js';
+import { esCount, freePort, makeEnv, metricValue, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
+import { committedToEnd, deriveConfig, expectExactlyOnce, groupState, produceEvents, startSink, testEvent } from '../support/sink-helpers.js';
 
 const N = 3000;
 

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent, type LogEvent } from '../../common/event.js';
 import type { DeadLetter } from '../../sink/dead-letter.js';
-import { esCount, kafka, makeEnv, metricValue, readTopic, run, waitFor, type Proc, type TestEnv } from './helpers.js';
-import { committedToEnd, expectExactlyOnce, startSink, testEvent } from './sink-helpers.js';
+import { esCount, kafka, makeEnv, metricValue, readTopic, run, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
+import { committedToEnd, expectExactlyOnce, startSink, testEvent } from '../support/sink-helpers.js';
 
 interface Bad { name: string; stage: 'decode' | 'index'; reason: RegExp; value: Buffer | null; key: string }
 

@@ -3,8 +3,8 @@
 // membership: no rebalance).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../common/event.js';
-import { ES, esCount, freePort, makeEnv, metricValue, run, waitFor, type Proc } from './helpers.js';
-import { committedOffsets, committedToEnd, deriveConfig, drained, expectExactlyOnce, groupState, produceEvents, sinkAccounting, startEsProxy, startSink, testEvent, type EsProxy } from './sink-helpers.js';
+import { ES, esCount, freePort, makeEnv, metricValue, run, waitFor, type Proc } from '../support/helpers.js';
+import { committedOffsets, committedToEnd, deriveConfig, drained, expectExactlyOnce, groupState, produceEvents, sinkAccounting, startEsProxy, startSink, testEvent, type EsProxy } from '../support/sink-helpers.js';
 
 describe('sink: Elasticsearch faults through a proxy', () => {
   let sink: Proc | undefined;

@@ -1,8 +1,8 @@
 // The sink killed with SIGKILL in the middle of its bulk requests, again and again, while events stream in: every
 // event ends up in Elasticsearch exactly once (offsets are committed only past indexed records; re-deliveries are 409s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEnv, waitFor, type Proc, type TestEnv } from './helpers.js';
-import { drained, expectExactlyOnce, metricOr0, startSink, streamEvents } from './sink-helpers.js';
+import { makeEnv, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
+import { drained, expectExactlyOnce, metricOr0, startSink, streamEvents } from '../support/sink-helpers.js';
 
 const KILLS = 10;
 

@@ -4,8 +4,8 @@
 // every one is indexed. The normal queue size is restored afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../common/event.js';
-import { esCount, esJson, makeEnv, metricValue, waitFor, type Proc, type TestEnv } from './helpers.js';
-import { committedToEnd, createTopic, expectExactlyOnce, produceEvents, stackSh, startSink, testEvent } from './sink-helpers.js';
+import { esCount, esJson, makeEnv, metricValue, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
+import { committedToEnd, createTopic, expectExactlyOnce, produceEvents, stackSh, startSink, testEvent } from '../support/sink-helpers.js';
 
 async function writeRejections(): Promise<number> {
   const r = await esJson('GET', '/_nodes/stats/thread_pool?filter_path=nodes.*.thread_pool.write');

@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEnv, metricValue, waitFor, type Proc, type TestEnv } from './helpers.js';
-import { committedOffsets, drained, expectExactlyOnce, sinkAccounting, stackSh, startSink, streamEvents, topicEnds } from './sink-helpers.js';
+import { makeEnv, metricValue, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
+import { committedOffsets, drained, expectExactlyOnce, sinkAccounting, stackSh, startSink, streamEvents, topicEnds } from '../support/sink-helpers.js';
 
 const OUTAGE_MS = Number(process.env.LOGSHIP_TEST_OUTAGE_MS ?? 60_000);
 

@@ -1,8 +1,8 @@
 // Two sinks in one consumer group; one is killed with SIGKILL mid-stream. The other takes its partitions over once the
 // group notices (session timeout): nothing is lost, nothing is indexed twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, makeEnv, metricValue, waitFor, type Proc, type TestEnv } from './helpers.js';
-import { createTopic, deriveConfig, drained, expectExactlyOnce, groupState, metricOr0, sinkAccounting, startSink, streamEvents } from './sink-helpers.js';
+import { freePort, makeEnv, metricValue, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
+import { createTopic, deriveConfig, drained, expectExactlyOnce, groupState, metricOr0, sinkAccounting, startSink, streamEvents } from '../support/sink-helpers.js';
 
 describe('sink: two instances in one group', () => {
   let env: TestEnv;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent, eventId, EVENT_VERSION, type LogEvent } from '../../common/event.js';
-import { esCount, esJson, logship, makeEnv, metricValue, produce, readTopic, run, waitFor, type Proc, type TestEnv } from './helpers.js';
+import { esCount, esJson, logship, makeEnv, metricValue, produce, readTopic, run, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
 
 describe('walking skeleton: file -> agent -> Kafka -> sink -> Elasticsearch -> search', () => {
   let env: TestEnv;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createAckWatermark } from '../../agent/ack-watermark.js';
+import { createAckWatermark } from '../../agent/pipeline/ack-watermark.js';
 
 describe('ack watermark', () => {
   it('starts at the start offset with nothing pending', () => {

@@ -2,7 +2,7 @@
 // service is "unavailable" (69, retried). The integration proof is test/integration/security.test.ts.
 import { describe, expect, it } from 'vitest';
 import { exitCodeFor, LogshipError } from '../../common/errors.js';
-import { kafkaAuthProblem, kafkaError } from '../../agent/kafka-producer.js';
+import { kafkaAuthProblem, kafkaError } from '../../kafka/errors.js';
 
 /** The shapes kafkajs 2.2.4 throws (name, code, retriable, cause), without a broker. */
 function kafkajsError(name: string, message: string, extra: Record<string, unknown> = {}): Error {

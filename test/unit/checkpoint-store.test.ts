@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { checkpointPath, loadCheckpoints, writeCheckpoints, type CheckpointState } from '../../agent/checkpoint-store.js';
+import { checkpointPath, loadCheckpoints, writeCheckpoints, type CheckpointState } from '../../agent/state/checkpoint-store.js';
 import { LogshipError } from '../../common/errors.js';
 
 let dir: string;

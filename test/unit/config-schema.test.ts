@@ -10,7 +10,7 @@ import { envNameFor, interpolate, loadConfig, readConfigFile, redactedConfig, se
 import { leaves, schema, type Leaf } from '../../config/schema.js';
 import type { Config } from '../../config/types.js';
 
-import { get, loadError, problems, root, tmp } from './config-helpers.js';
+import { get, loadError, problems, root, tmp } from '../support/config-helpers.js';
 
 describe('schema and config/types.ts agree', () => {
   // Walk the `Config` interface in types.ts with the TypeScript parser: each property path and, for string

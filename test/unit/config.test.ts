@@ -9,7 +9,7 @@ import { envNameFor, interpolate, loadConfig, readConfigFile, redactedConfig, se
 import { leaves, schema, type Leaf } from '../../config/schema.js';
 import type { Config } from '../../config/types.js';
 
-import { get, loadError, problems, root, tmp } from './config-helpers.js';
+import { get, loadError, problems, root, tmp } from '../support/config-helpers.js';
 
 describe('defaults', () => {
   it('load with no file, env or flags', () => {

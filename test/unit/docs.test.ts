@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { createAgentMetrics } from '../../agent/agent-metrics.js';
-import { createSinkMetrics } from '../../sink/sink-metrics.js';
+import { createAgentMetrics } from '../../agent/metrics.js';
+import { createSinkMetrics } from '../../sink/metrics.js';
 import { configReference } from '../../config/reference.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -6,11 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { createAgentMetrics } from '../../agent/agent-metrics.js';
-import { createBatcher, type QueuedEvent } from '../../agent/batcher.js';
-import { fileKey, fingerprint } from '../../agent/file-identity.js';
-import { FileTailer } from '../../agent/file-tailer.js';
-import type { TimeJournal } from '../../agent/time-journal.js';
+import { createAgentMetrics } from '../../agent/metrics.js';
+import { createBatcher, type QueuedEvent } from '../../agent/pipeline/batcher.js';
+import { fileKey, fingerprint } from '../../agent/sources/files/identity.js';
+import { FileTailer } from '../../agent/sources/files/tailer.js';
+import type { TimeJournal } from '../../agent/state/time-journal.js';
 
 let dir: string;
 beforeEach(() => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPathMatcher, globBase, globToRegExp } from '../../agent/glob.js';
+import { createPathMatcher, globBase, globToRegExp } from '../../agent/sources/files/glob.js';
 
 function check(glob: string, yes: string[], no: string[]) {
   const re = globToRegExp(glob);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonLine } from '../../common/json-line.js';
+import { parseJsonLine } from '../../agent/pipeline/json-line.js';
 
 describe('parseJsonLine', () => {
   it('parses a pino line: numeric level to name, epoch ms to ISO, msg', () => {

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLineFramer, type FramedLine, type LineFramer } from '../../agent/line-framer.js';
+import { createLineFramer, type FramedLine, type LineFramer } from '../../agent/pipeline/line-framer.js';
 
 const B = (s: string | number[]) => (typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s));
 

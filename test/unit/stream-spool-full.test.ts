@@ -6,10 +6,10 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
-import { createAgentMetrics } from '../../agent/agent-metrics.js';
-import { createBatcher, type QueuedEvent } from '../../agent/batcher.js';
-import { Spool } from '../../agent/spool.js';
-import { StreamSource } from '../../agent/stream-source.js';
+import { createAgentMetrics } from '../../agent/metrics.js';
+import { createBatcher, type QueuedEvent } from '../../agent/pipeline/batcher.js';
+import { Spool } from '../../agent/sources/streams/spool.js';
+import { StreamSource } from '../../agent/sources/streams/stream-source.js';
 
 let dir: string;
 beforeEach(() => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openTimeJournal } from '../../agent/time-journal.js';
+import { openTimeJournal } from '../../agent/state/time-journal.js';
 
 let dir: string;
 beforeEach(() => {

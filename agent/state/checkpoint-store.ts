@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { LogshipError } from '../common/errors.js';
+import { LogshipError } from '../../common/errors.js';
 
 export interface FileCheckpoint {
   identity: string;

@@ -4,7 +4,7 @@
 // time the file was first seen. Rationale and cases: docs/DESIGN.md "File identity".
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type { FileCheckpoint } from './checkpoint-store.js';
+import type { FileCheckpoint } from '../../state/checkpoint-store.js';
 
 export const FP_MAX = 1024;
 

@@ -1,8 +1,8 @@
 // Batches events from all sources into produce requests bounded by count, bytes and linger time, keeps the bytes
 // in flight under a bound (sources wait for room: files are their own buffer), and retries a failed request
 // until Kafka takes it. Acks are delivered per event, so each source's checkpoint follows what Kafka holds.
-import { backoffMs, sleep } from '../common/backoff.js';
-import { errorMessage } from '../common/errors.js';
+import { backoffMs, sleep } from '../../common/backoff.js';
+import { errorMessage } from '../../common/errors.js';
 
 export interface QueuedEvent {
   key: string | null;

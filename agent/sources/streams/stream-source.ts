@@ -4,17 +4,17 @@
 // When the spool cannot be written (disk full), lines are held in memory, not produced, and the input paused
 // until they are in the spool: a line never leaves before it is on disk.
 import { createHash } from 'node:crypto';
-import { errorMessage } from '../common/errors.js';
+import { errorMessage } from '../../../common/errors.js';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { EVENT_VERSION, eventId, type LogEvent, type SourceType } from '../common/event.js';
-import { parseJsonLine } from '../common/json-line.js';
-import { createAckWatermark, type AckWatermark } from './ack-watermark.js';
-import type { AgentMetrics } from './agent-metrics.js';
-import type { Batcher } from './batcher.js';
-import type { StreamCheckpoint } from './checkpoint-store.js';
-import { encodeBounded } from './event-builder.js';
-import { createLineFramer, type FramedLine } from './line-framer.js';
+import { EVENT_VERSION, eventId, type LogEvent, type SourceType } from '../../../common/event.js';
+import { parseJsonLine } from '../../pipeline/json-line.js';
+import { createAckWatermark, type AckWatermark } from '../../pipeline/ack-watermark.js';
+import type { AgentMetrics } from '../../metrics.js';
+import type { Batcher } from '../../pipeline/batcher.js';
+import type { StreamCheckpoint } from '../../state/checkpoint-store.js';
+import { encodeBounded } from '../../pipeline/event-builder.js';
+import { createLineFramer, type FramedLine } from '../../pipeline/line-framer.js';
 import { Spool, type SpoolRecord } from './spool.js';
 
 export interface StreamContext {

@@ -1,7 +1,7 @@
 // One framed line -> one event. The id comes from (host, source identity, offset); @timestamp from the line's
 // own time when it has one, else from `readTime`, which the caller keeps stable across re-reads.
-import { EVENT_VERSION, encodeEvent, eventId, type LogEvent, type SourceType } from '../common/event.js';
-import { parseJsonLine } from '../common/json-line.js';
+import { EVENT_VERSION, encodeEvent, eventId, type LogEvent, type SourceType } from '../../common/event.js';
+import { parseJsonLine } from './json-line.js';
 import type { FramedLine } from './line-framer.js';
 
 export interface SourceInfo {

@@ -1,8 +1,9 @@
-// The sink's Kafka adapter. With agent/kafka-producer.ts, the only files that import kafkajs.
-import { Kafka, logLevel, type Consumer as KConsumer } from 'kafkajs';
-import type { KafkaClientOptions } from '../common/kafka-options.js';
+// The sink's group consumer: batches per partition, commits only where the handler says, rejoins on group changes.
+import type { Consumer as KConsumer } from 'kafkajs';
 import type { Logger } from '../common/logger.js';
-import { kafkaLogCreator } from '../agent/kafka-producer.js';
+import { createKafka } from './client.js';
+import { isGroupChange, rootCause } from './errors.js';
+import type { KafkaClientOptions } from './options.js';
 
 export interface InRecord {
   partition: number;
@@ -52,28 +53,10 @@ export interface GroupConsumer {
   onEvent(name: 'rebalancing' | 'joined' | 'crash' | 'commit', f: (info: Record<string, unknown>) => void): void;
 }
 
-type KafkaErr = Error & { type?: string; retriable?: boolean; cause?: unknown };
-
-function rootCause(err: unknown): KafkaErr {
-  let e = err as KafkaErr;
-  while (e && e.cause && e.cause !== e) e = e.cause as KafkaErr;
-  return e;
-}
-
-/** Errors that mean "this member's generation is over": the runner rejoins on these, and retrying cannot help. */
-function isGroupChange(e: KafkaErr): boolean {
-  return ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID'].includes(e?.type ?? '');
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../common/backoff.js';
 
 export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptions, log: Logger): GroupConsumer {
-  const kafka = new Kafka({
-    ...client,
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(log),
-    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
-  } as ConstructorParameters<typeof Kafka>[0]);
+  const kafka = createKafka(client, log, { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 });
   const consumer: KConsumer = kafka.consumer({
     groupId: o.groupId,
     sessionTimeout: o.sessionTimeoutMs,
@@ -194,92 +177,4 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
       connected = false;
     },
   };
-}
-
-export interface TopicRead {
-  /** Records read. */
-  count: number;
-  /** Per partition, the offset after the last record read: what a reader group commits once the records are handled. */
-  next: Map<number, string>;
-  /** False when the time ran out before every partition's end (as of the start) was reached. */
-  complete: boolean;
-}
-
-/**
- * Reads a topic from each partition's start (or the group's committed offset) up to the high watermark as of now.
- * With `handled`, the group's offsets are committed past what was read only after `handled()` resolved (progress
- * follows acknowledgements: a replay that failed to publish is not marked done). Without a groupId a throwaway
- * group is used and deleted afterwards.
- */
-export async function readTopicRange(
-  client: KafkaClientOptions, log: Logger, topic: string,
-  onRecord: (r: InRecord & { topic: string }) => boolean | void,
-  opts: { groupId?: string; timeoutMs?: number; handled?: () => Promise<void> } = {},
-): Promise<TopicRead> {
-  const kafka = new Kafka({ ...client, logLevel: logLevel.NOTHING } as ConstructorParameters<typeof Kafka>[0]);
-  const admin = kafka.admin();
-  await admin.connect();
-  const groupId = opts.groupId ?? `logship-reader-${process.pid}-${Date.now()}`;
-  let ends: Map<number, bigint>;
-  const remaining = new Map<number, bigint>();
-  try {
-    const offs = await admin.fetchTopicOffsets(topic);
-    ends = new Map(offs.map((p) => [p.partition, BigInt(p.high)]));
-    for (const [p, h] of ends) if (h > 0n) remaining.set(p, h);
-    // A group already at the end of a partition gets no messages from it: find that out from its offsets first.
-    if (opts.groupId) {
-      const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-      for (const p of committed[0]?.partitions ?? []) {
-        const end = remaining.get(p.partition);
-        if (end !== undefined && p.offset !== '-1' && BigInt(p.offset) >= end) remaining.delete(p.partition);
-      }
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  const next = new Map<number, string>();
-  let n = 0;
-  let complete = remaining.size === 0;
-  if (!complete) {
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => resolve(), opts.timeoutMs ?? 20_000);
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: async ({ topic: t, partition, message }) => {
-              const end = remaining.get(partition);
-              if (end === undefined || BigInt(message.offset) >= end) return;
-              n++;
-              onRecord({ topic: t, partition, offset: message.offset, key: message.key, value: message.value });
-              next.set(partition, (BigInt(message.offset) + 1n).toString());
-              if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
-              if (remaining.size === 0) {
-                complete = true;
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      });
-      if (opts.handled) {
-        await opts.handled();
-        if (next.size > 0) await consumer.commitOffsets([...next].map(([partition, offset]) => ({ topic, partition, offset })));
-      }
-    } finally {
-      await consumer.disconnect();
-    }
-  } else if (opts.handled) {
-    await opts.handled();
-  }
-  if (!opts.groupId) {
-    const a = kafka.admin();
-    await a.connect().then(() => a.deleteGroups([groupId])).catch(() => undefined);
-    await a.disconnect().catch(() => undefined);
-  }
-  return { count: n, next, complete };
 }

@@ -6,7 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { registerCodecs } from '../../agent/kafka-codecs.js';
+import { registerCodecs } from '../../kafka/codecs.js';
 import { encodeEvent, eventId, EVENT_VERSION, type LogEvent } from '../../common/event.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');

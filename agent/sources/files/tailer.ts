@@ -1,17 +1,17 @@
 // One open file: reads new bytes at its position, frames lines, hands events to the batcher, and tracks the
 // acknowledged watermark that becomes its checkpoint. Detects truncation in place (size below position).
 import fs from 'node:fs';
-import type { Batcher } from './batcher.js';
-import type { FileCheckpoint, RetiredGeneration } from './checkpoint-store.js';
+import type { Batcher } from '../../pipeline/batcher.js';
+import type { FileCheckpoint, RetiredGeneration } from '../../state/checkpoint-store.js';
 
-export type { RetiredGeneration } from './checkpoint-store.js';
-import { buildEvent, encodeBounded } from './event-builder.js';
-import { FP_MAX, fingerprint, headOf, identityFor, readPrefix } from './file-identity.js';
-import { createAckWatermark, type AckWatermark } from './ack-watermark.js';
-import { createLineFramer, type FramedLine, type LineFramer } from './line-framer.js';
-import type { AgentMetrics } from './agent-metrics.js';
-import type { TimeJournal } from './time-journal.js';
-import type { Multiline } from './multiline.js';
+export type { RetiredGeneration } from '../../state/checkpoint-store.js';
+import { buildEvent, encodeBounded } from '../../pipeline/event-builder.js';
+import { FP_MAX, fingerprint, headOf, identityFor, readPrefix } from './identity.js';
+import { createAckWatermark, type AckWatermark } from '../../pipeline/ack-watermark.js';
+import { createLineFramer, type FramedLine, type LineFramer } from '../../pipeline/line-framer.js';
+import type { AgentMetrics } from '../../metrics.js';
+import type { TimeJournal } from '../../state/time-journal.js';
+import type { Multiline } from '../../pipeline/multiline.js';
 
 export interface TailerContext {
   host: string;

@@ -5,7 +5,7 @@
 // A torn last record (crash mid-write) is ignored: it was never handed to the producer.
 import fs from 'node:fs';
 import path from 'node:path';
-import { LogshipError } from '../common/errors.js';
+import { LogshipError } from '../../../common/errors.js';
 
 export interface SpoolRecord { seq: number; time: number; message: string; truncated?: boolean; invalidUtf8?: boolean; exitCode?: number | null; signal?: string | null }
 

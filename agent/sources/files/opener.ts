@@ -4,12 +4,12 @@
 // retired generations, files waiting to be recognised as copies, and checkpoint entries of files not found yet.
 // docs/DESIGN.md "File identity" explains the choices.
 import fs from 'node:fs';
-import type { Logger } from '../common/logger.js';
-import { errorMessage } from '../common/errors.js';
-import type { AgentMetrics } from './agent-metrics.js';
-import type { FileCheckpoint, RetiredGeneration } from './checkpoint-store.js';
-import { FP_MAX, fileKey, fingerprint, headOf, identityFor, readPrefix, sameFile } from './file-identity.js';
-import { FileTailer, type TailerContext } from './file-tailer.js';
+import type { Logger } from '../../../common/logger.js';
+import { errorMessage } from '../../../common/errors.js';
+import type { AgentMetrics } from '../../metrics.js';
+import type { FileCheckpoint, RetiredGeneration } from '../../state/checkpoint-store.js';
+import { FP_MAX, fileKey, fingerprint, headOf, identityFor, readPrefix, sameFile } from './identity.js';
+import { FileTailer, type TailerContext } from './tailer.js';
 
 const MAX_RETIRED = 64;
 /** How long a new file that starts like a file being read waits for that file to be truncated (copytruncate). */

@@ -1,5 +1,5 @@
 // Kafka's lz4 and zstd codecs for kafkajs, which ships only gzip (and snappy/lz4/zstd as "bring your own").
-// Registered by both Kafka adapters: the agent produces with them, and the sink must read batches any
+// Registered by one explicit call at process start (cli/main.ts, bench/run.ts): the agent produces with them, and the sink must read batches any
 // producer compressed with them (a Java or librdkafka client writing to the same topic, say).
 //
 // lz4: lz4-napi (napi-rs, prebuilt binaries per platform from npm; no compiler at install). Kafka's lz4 is
