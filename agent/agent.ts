@@ -67,7 +67,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     maxInflightBytes: a.max_inflight_bytes,
     async send(batch) {
       await connect();
-      await producer.send(cfg.kafka.topic, batch.map((e) => ({ key: e.key, value: e.value })));
+      await producer.send(
+        cfg.kafka.topic,
+        batch.map((e) => ({ key: e.key, value: e.value })),
+      );
     },
     async onSendError(err, attempt, n) {
       metrics.produceFailed(errorMessage(err), attempt, n);
@@ -182,7 +185,9 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   function scan() {
     // Files we know (open or checkpointed) first: a truncation found while opening them retires a generation
     // that a copy among the new files may continue.
-    const found = walkMatches(matcher, { followSymlinks: a.files.follow_symlinks, onLink: skippedLink }).sort((x, y) => Number(!known(x.stat)) - Number(!known(y.stat)));
+    const found = walkMatches(matcher, { followSymlinks: a.files.follow_symlinks, onLink: skippedLink }).sort(
+      (x, y) => Number(!known(x.stat)) - Number(!known(y.stat)),
+    );
     const seen = new Set<string>();
     for (const f of found) {
       const key = fileKey(f.stat);
@@ -334,8 +339,15 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     addStream(name, type) {
       const key = `${type}:${name}`;
       const src = new StreamSource(name, type, state.streams[key], {
-        host, dataDir: a.data_dir, maxLineBytes: a.max_line_bytes, spoolMaxBytes: a.spool_max_bytes, spoolFull: a.spool_full,
-        parseJson: a.json === 'auto', batcher, metrics, now,
+        host,
+        dataDir: a.data_dir,
+        maxLineBytes: a.max_line_bytes,
+        spoolMaxBytes: a.spool_max_bytes,
+        spoolFull: a.spool_full,
+        parseJson: a.json === 'auto',
+        batcher,
+        metrics,
+        now,
       });
       streams.set(key, src);
       checkpointNow(); // the stream's identity is on disk before any of its lines leave
@@ -346,7 +358,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       const loaded = loadCheckpoints(a.data_dir, now);
       if (loaded.corrupt) {
         forceBeginning = true;
-        log.error({ reason: loaded.corrupt.reason, moved_to: loaded.corrupt.movedTo }, 'checkpoint file is corrupt: moved aside; every file is read from the beginning (duplicates are deduplicated by id)');
+        log.error(
+          { reason: loaded.corrupt.reason, moved_to: loaded.corrupt.movedTo },
+          'checkpoint file is corrupt: moved aside; every file is read from the beginning (duplicates are deduplicated by id)',
+        );
       }
       state = loaded.state;
       opener.load(loaded.state.retired ?? []);
@@ -361,11 +376,15 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       });
       matcher = createPathMatcher(a.files.include, a.files.exclude);
       if (a.metrics_listen) health = await startHealthServer(a.metrics_listen, metrics.registry, readiness);
-      ensureTopics(kafkaClientOptions(cfg, 'agent-admin'), log, [{ topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions }]).catch((err) =>
-        fatal(err) || log.warn({ err: errorMessage(err) }, 'could not check the topic; producing anyway (brokers may auto-create it)'),
+      ensureTopics(kafkaClientOptions(cfg, 'agent-admin'), log, [{ topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions }]).catch(
+        (err) =>
+          fatal(err) || log.warn({ err: errorMessage(err) }, 'could not check the topic; producing anyway (brokers may auto-create it)'),
       );
       // Connect now, not at the first line, so /readyz tells the truth from the start (and a refused login at once).
-      void connect().catch((err) => fatal(err) || log.warn({ err: errorMessage(err) }, 'Kafka not reachable yet; will keep trying when there is something to send'));
+      void connect().catch(
+        (err) =>
+          fatal(err) || log.warn({ err: errorMessage(err) }, 'Kafka not reachable yet; will keep trying when there is something to send'),
+      );
       scan();
       if (a.files.include.length > 0) watcher = watchBases(matcher, () => scan());
       timers = [
@@ -380,7 +399,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         setInterval(checkpointNow, CHECKPOINT_EVERY_MS),
         setInterval(updateGauges, 1000),
       ];
-      log.info({ host, include: a.files.include, topic: cfg.kafka.topic, brokers: cfg.kafka.brokers, metrics: health?.address }, 'agent started');
+      log.info(
+        { host, include: a.files.include, topic: cfg.kafka.topic, brokers: cfg.kafka.brokers, metrics: health?.address },
+        'agent started',
+      );
     },
     async stop(graceMs = a.shutdown_grace_ms) {
       stopping = true;
@@ -403,7 +425,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       journal?.close();
       await producer.disconnect().catch(() => undefined);
       await health?.close();
-      log.info({ unacknowledged_lines: left }, left > 0 ? 'agent stopped; unacknowledged lines will be re-read on the next start' : 'agent stopped; everything acknowledged');
+      log.info(
+        { unacknowledged_lines: left },
+        left > 0 ? 'agent stopped; unacknowledged lines will be re-read on the next start' : 'agent stopped; everything acknowledged',
+      );
     },
   };
 }

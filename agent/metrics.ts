@@ -21,23 +21,39 @@ export function createAgentMetrics(log: Logger) {
   const linesDiscarded = c('logship_agent_lines_discarded_total', 'Lines not sent, by reason.', ['reason']);
   const truncated = c('logship_agent_lines_truncated_total', 'Lines cut at max_line_bytes (sent, marked log.truncated).');
   const bytesSkipped = c('logship_agent_bytes_skipped_total', 'Bytes beyond max_line_bytes, skipped.');
-  const invalidUtf8 = c('logship_agent_lines_invalid_utf8_total', 'Lines that were not valid UTF-8 (sent with U+FFFD, marked log.invalid_utf8).');
-  const joined = c('logship_agent_lines_joined_total', 'Lines joined onto the event before them by multiline (read, sent inside that event).');
+  const invalidUtf8 = c(
+    'logship_agent_lines_invalid_utf8_total',
+    'Lines that were not valid UTF-8 (sent with U+FFFD, marked log.invalid_utf8).',
+  );
+  const joined = c(
+    'logship_agent_lines_joined_total',
+    'Lines joined onto the event before them by multiline (read, sent inside that event).',
+  );
   const partialFlushed = c('logship_agent_lines_partial_flushed_total', 'Last lines without newline sent after partial_line_flush_ms.');
   const produceErrors = c('logship_agent_produce_errors_total', 'Failed produce requests (retried).');
   const producerRebuilds = c('logship_agent_producer_rebuilds_total', 'Producer rebuilt after repeated failures.');
   const checkpointWrites = c('logship_agent_checkpoint_writes_total', 'Checkpoint files written.');
   const checkpointErrors = c('logship_agent_checkpoint_errors_total', 'Checkpoint writes that failed (retried).');
-  const stateWriteErrors = c('logship_agent_state_write_errors_total', 'Failed writes to the state directory (disk full, I/O error), by file: checkpoints, read_times, spool.', ['file']);
+  const stateWriteErrors = c(
+    'logship_agent_state_write_errors_total',
+    'Failed writes to the state directory (disk full, I/O error), by file: checkpoints, read_times, spool.',
+    ['file'],
+  );
   const rotations = c('logship_agent_file_rotations_total', 'Files seen renamed away, truncated or replaced.', ['kind']);
   const unackedBytes = g('logship_agent_unacked_bytes', 'Encoded bytes handed to the producer and not yet acknowledged.');
   const inflightLines = g('logship_agent_lines_in_flight', 'Lines handed to the producer and not yet acknowledged.');
   const filesWatched = g('logship_agent_files_watched', 'Files open for tailing.');
   const bytesBehind = g('logship_agent_bytes_behind', 'Bytes in tailed files past the acknowledged checkpoint, all files.');
-  const fileBytesBehind = g('logship_agent_file_bytes_behind', `Per file: bytes past the acknowledged checkpoint (first ${MAX_FILE_LABELS} files).`, ['file']);
+  const fileBytesBehind = g(
+    'logship_agent_file_bytes_behind',
+    `Per file: bytes past the acknowledged checkpoint (first ${MAX_FILE_LABELS} files).`,
+    ['file'],
+  );
   const produceLatency = new Histogram({
-    name: 'logship_agent_produce_latency_seconds', help: 'Produce request latency until acknowledged.',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+    name: 'logship_agent_produce_latency_seconds',
+    help: 'Produce request latency until acknowledged.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
   });
 
   /** The first failure of a streak is an error; repeats (one a second while a disk stays full) are quieter. */
@@ -97,14 +113,24 @@ export function createAgentMetrics(log: Logger) {
     checkpointFailed(err: string, consecutive: number) {
       checkpointErrors.inc();
       stateWriteErrors.inc({ file: 'checkpoints' });
-      logStateFailure('checkpoints', err, consecutive, 'checkpoint write failed; will retry every second (progress on disk stays at the last good checkpoint)');
+      logStateFailure(
+        'checkpoints',
+        err,
+        consecutive,
+        'checkpoint write failed; will retry every second (progress on disk stays at the last good checkpoint)',
+      );
     },
     /** A write to the state directory failed (retried by the caller); reading or input pauses meanwhile. */
     stateWriteFailed(file: StateFile, err: string, consecutive: number) {
       stateWriteErrors.inc({ file });
-      logStateFailure(file, err, consecutive, file === 'read_times'
-        ? 'cannot record read times; reading paused until it can (no line leaves before its read time is on disk)'
-        : 'cannot write to the spool; input paused until it can');
+      logStateFailure(
+        file,
+        err,
+        consecutive,
+        file === 'read_times'
+          ? 'cannot record read times; reading paused until it can (no line leaves before its read time is on disk)'
+          : 'cannot write to the spool; input paused until it can',
+      );
     },
     stateWriteRecovered(file: StateFile, failures: number) {
       log.warn({ file, failed_attempts: failures }, 'state directory writable again; resuming');

@@ -39,7 +39,10 @@ export interface AgentRunOptions {
   label?: string;
 }
 
-export function agentConfig(dir: string, o: { topic: string; include: string[]; metrics: string; extra?: Record<string, unknown> }): string {
+export function agentConfig(
+  dir: string,
+  o: { topic: string; include: string[]; metrics: string; extra?: Record<string, unknown> },
+): string {
   const cfg = {
     host_name: 'bench-host',
     log_level: 'warn',
@@ -72,7 +75,11 @@ export async function runAgent(file: LineFile, o: AgentRunOptions): Promise<Agen
   const p = start(process.execPath, [...nodeArgs, BIN, 'agent', '-c', cfg, ...sets], { cwd: ROOT, env: childEnv() });
   const rss = sampleRss(p.pid);
   try {
-    const ready = await until('agent /metrics', () => metric(metrics, 'logship_agent_lines_produced_total').then(() => Date.now()), { timeoutMs: 60_000, everyMs: 20, child: p });
+    const ready = await until('agent /metrics', () => metric(metrics, 'logship_agent_lines_produced_total').then(() => Date.now()), {
+      timeoutMs: 60_000,
+      everyMs: 20,
+      child: p,
+    });
     const timeoutMs = Math.max(120_000, (file.lines / 2_000) * 1000);
     let pollAt = 0;
     // Scraping /metrics costs the agent CPU (prom-client collects its default metrics on each scrape): every 500 ms
@@ -95,7 +102,11 @@ export async function runAgent(file: LineFile, o: AgentRunOptions): Promise<Agen
     const records = await topicRecords(topic);
     const seconds = (done - ready) / 1000;
     let profile: string | undefined;
-    if (o.profileDir) profile = fs.readdirSync(o.profileDir).filter((f) => !before.has(f) && f.endsWith('.cpuprofile')).map((f) => path.join(o.profileDir!, f))[0];
+    if (o.profileDir)
+      profile = fs
+        .readdirSync(o.profileDir)
+        .filter((f) => !before.has(f) && f.endsWith('.cpuprofile'))
+        .map((f) => path.join(o.profileDir!, f))[0];
     const cpuS = stats?.cpuS ?? mem.cpuS;
     return {
       lineBytes: file.lineBytes,
@@ -135,7 +146,10 @@ export async function runAgentIdle(workDir: string, seconds = 10): Promise<IdleR
   const cfg = agentConfig(dir, { topic, include: [path.join(dir, 'logs', '*.log')], metrics });
   const p = start(process.execPath, [BIN, 'agent', '-c', cfg], { cwd: ROOT, env: childEnv() });
   try {
-    await until('agent /healthz', () => fetch(`http://${metrics}/healthz`).then((r) => (r.ok ? true : undefined)), { timeoutMs: 60_000, child: p });
+    await until('agent /healthz', () => fetch(`http://${metrics}/healthz`).then((r) => (r.ok ? true : undefined)), {
+      timeoutMs: 60_000,
+      child: p,
+    });
     await sleep(seconds * 1000);
     const s = procStats(p.pid);
     if (!s) throw new Error(`agent exited: ${p.output().slice(-1000)}`);

@@ -43,13 +43,31 @@ export async function javaProducer(file: LineFile, workDir: string): Promise<Bas
   if (java.status !== 0) return { name, unavailable: 'java not found' };
   const dir = runDir(workDir, 'java');
   const payload = path.join(dir, 'payload.txt');
-  fs.writeFileSync(payload, headLines(file.path, 10_000).filter((l) => l.length > 0).join('\n'));
+  fs.writeFileSync(
+    payload,
+    headLines(file.path, 10_000)
+      .filter((l) => l.length > 0)
+      .join('\n'),
+  );
   const topic = `bench-java-${file.lineBytes}b-${Date.now().toString(36)}`;
   await createTopic(topic, 4);
   const args = [
-    '-cp', `${KAFKA_LIBS}/*`, 'org.apache.kafka.tools.ProducerPerformance',
-    '--topic', topic, '--num-records', String(file.lines), '--payload-file', payload, '--throughput', '-1',
-    '--producer-props', `bootstrap.servers=${BROKER}`, 'acks=-1', 'batch.size=1048576', 'linger.ms=20',
+    '-cp',
+    `${KAFKA_LIBS}/*`,
+    'org.apache.kafka.tools.ProducerPerformance',
+    '--topic',
+    topic,
+    '--num-records',
+    String(file.lines),
+    '--payload-file',
+    payload,
+    '--throughput',
+    '-1',
+    '--producer-props',
+    `bootstrap.servers=${BROKER}`,
+    'acks=-1',
+    'batch.size=1048576',
+    'linger.ms=20',
   ];
   const p = start('java', args);
   const rss = sampleRss(p.pid, 100);
@@ -121,9 +139,15 @@ input(type="imfile" File="${file.path}" Tag="bench" ruleset="bench" addMetadata=
   const rss = sampleRss(p.pid, 200);
   try {
     const timeoutMs = Math.max(120_000, (file.lines / 5_000) * 1000);
-    const done = await until(`rsyslog: ${file.lines} records in ${topic}`, async () => ((await topicRecords(topic)) >= file.lines ? Date.now() : undefined), {
-      timeoutMs, everyMs: 250, child: p,
-    });
+    const done = await until(
+      `rsyslog: ${file.lines} records in ${topic}`,
+      async () => ((await topicRecords(topic)) >= file.lines ? Date.now() : undefined),
+      {
+        timeoutMs,
+        everyMs: 250,
+        child: p,
+      },
+    );
     const s = procStats(p.pid);
     const mem = rss.stop();
     const seconds = (done - t0) / 1000;

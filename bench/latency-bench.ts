@@ -83,7 +83,16 @@ interface Phase {
 }
 
 /** Writes `total` lines at `rate` lines/s and polls until every one is searchable (or 30 s after the last write). */
-async function phase(o: { fd: number; pos: { v: number }; make: () => string; rate: number; total: number; prefix: string; agentMetrics: string; sinkMetrics: string }): Promise<Phase> {
+async function phase(o: {
+  fd: number;
+  pos: { v: number };
+  make: () => string;
+  rate: number;
+  total: number;
+  prefix: string;
+  agentMetrics: string;
+  sinkMetrics: string;
+}): Promise<Phase> {
   const p: Phase = { offsets: [], written: [], seenAt: new Map(), readAt: new Map(), timeline: [], counts: [], polls: 0, pollMs: 0 };
   const t0 = Date.now();
   let writing = true;
@@ -118,7 +127,8 @@ async function phase(o: { fd: number; pos: { v: number }; make: () => string; ra
       sampling = false;
       p.counts.push([Date.now(), produced, indexed]);
       const last = p.timeline.at(-1);
-      if (!last || t - t0 - last.t >= 1000) p.timeline.push({ t: t - t0, written: p.offsets.length, produced, indexed, seen: p.seenAt.size });
+      if (!last || t - t0 - last.t >= 1000)
+        p.timeline.push({ t: t - t0, written: p.offsets.length, produced, indexed, seen: p.seenAt.size });
     });
   }, 100);
   let low = 0; // index into offsets of the first line not yet seen
@@ -128,13 +138,17 @@ async function phase(o: { fd: number; pos: { v: number }; make: () => string; ra
     if (writing) lastWrite = Date.now();
     else if (Date.now() - lastWrite > 30_000) break;
     if (low < p.offsets.length) {
-      const r = await esJson('POST', `/${o.prefix}-*/_search?ignore_unavailable=true&allow_no_indices=true&filter_path=hits.hits.sort,hits.hits.fields`, {
-        size: 10_000,
-        _source: false,
-        docvalue_fields: [{ field: 'event.created', format: 'epoch_millis' }],
-        query: { range: { 'log.offset': { gte: p.offsets[low] } } },
-        sort: [{ 'log.offset': 'asc' }],
-      }).catch(() => ({}));
+      const r = await esJson(
+        'POST',
+        `/${o.prefix}-*/_search?ignore_unavailable=true&allow_no_indices=true&filter_path=hits.hits.sort,hits.hits.fields`,
+        {
+          size: 10_000,
+          _source: false,
+          docvalue_fields: [{ field: 'event.created', format: 'epoch_millis' }],
+          query: { range: { 'log.offset': { gte: p.offsets[low] } } },
+          sort: [{ 'log.offset': 'asc' }],
+        },
+      ).catch(() => ({}));
       const at = Date.now();
       p.polls++;
       for (const h of r.hits?.hits ?? []) {
@@ -170,11 +184,15 @@ export async function latencyBench(workDir: string, rate: number, seconds: numbe
     const agentMetrics = await freeAddress();
     const cfg = agentConfig(dir, { topic, include: [path.join(dir, 'logs', '*.log')], metrics: agentMetrics });
     agent = start(process.execPath, [BIN, 'agent', '-c', cfg], { cwd: ROOT, env: childEnv() });
-    await until('agent /healthz', () => fetch(`http://${agentMetrics}/healthz`).then((r) => (r.ok ? true : undefined)), { timeoutMs: 60_000, child: agent });
+    await until('agent /healthz', () => fetch(`http://${agentMetrics}/healthz`).then((r) => (r.ok ? true : undefined)), {
+      timeoutMs: 60_000,
+      child: agent,
+    });
     const common = { fd, pos: { v: 0 }, make: lineMaker(260, 11), rate, prefix, agentMetrics, sinkMetrics: sink.metrics };
     log(`e2e: warm-up, ${rate} lines/s for 3 s`);
     const warm = await phase({ ...common, total: rate * 3 });
-    if (warm.seenAt.size < warm.offsets.length) throw new Error(`warm-up: only ${warm.seenAt.size} of ${warm.offsets.length} lines became searchable`);
+    if (warm.seenAt.size < warm.offsets.length)
+      throw new Error(`warm-up: only ${warm.seenAt.size} of ${warm.offsets.length} lines became searchable`);
     log(`e2e: measuring, ${rate} lines/s for ${seconds} s`);
     const p = await phase({ ...common, total: Math.round(rate * seconds) });
     const bulkSum = await metric(sink.metrics, 'logship_sink_bulk_latency_seconds_sum');

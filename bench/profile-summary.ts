@@ -9,10 +9,26 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
 
-export interface ProfileRow { name: string; where: string; selfMs: number; pct: number }
-export interface ProfileSummary { totalMs: number; idleMs: number; functions: ProfileRow[]; files: ProfileRow[] }
+export interface ProfileRow {
+  name: string;
+  where: string;
+  selfMs: number;
+  pct: number;
+}
+export interface ProfileSummary {
+  totalMs: number;
+  idleMs: number;
+  functions: ProfileRow[];
+  files: ProfileRow[];
+}
 
 function shortUrl(url: string): string {
   if (!url) return '(native)';
@@ -62,7 +78,11 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
 }
 
 export function formatProfile(s: ProfileSummary): string {
-  const lines = [`busy ${s.totalMs - s.idleMs} ms of ${s.totalMs} ms sampled (idle ${s.idleMs} ms); % of busy time`, '', 'top self time, by function:'];
+  const lines = [
+    `busy ${s.totalMs - s.idleMs} ms of ${s.totalMs} ms sampled (idle ${s.idleMs} ms); % of busy time`,
+    '',
+    'top self time, by function:',
+  ];
   for (const r of s.functions) lines.push(`  ${r.pct.toFixed(1).padStart(5)}%  ${String(r.selfMs).padStart(6)} ms  ${r.name}  ${r.where}`);
   lines.push('', 'self time by file / package:');
   for (const r of s.files) lines.push(`  ${r.pct.toFixed(1).padStart(5)}%  ${String(r.selfMs).padStart(6)} ms  ${r.name}`);

@@ -12,7 +12,17 @@ export interface Results {
   startedAt: string;
   finishedAt?: string;
   host: { cores: number; cpu: string; memGb: number; node: string; loadAtStart: number[]; loadAtEnd?: number[] };
-  settings: { full: boolean; agentMb: number; variantMb: number; sinkEvents: number; latencyRate: number; latencySeconds: number; broker: string; es: string; agentSets: string[] };
+  settings: {
+    full: boolean;
+    agentMb: number;
+    variantMb: number;
+    sinkEvents: number;
+    latencyRate: number;
+    latencySeconds: number;
+    broker: string;
+    es: string;
+    agentSets: string[];
+  };
   agent: AgentResult[];
   /** The agent on one file with each agent.compression (absent in runs before it existed). */
   compression?: AgentResult[];
@@ -27,7 +37,14 @@ export interface Results {
   errors: Record<string, string>;
 }
 
-export interface Target { what: string; value: number | undefined; unit: string; op: '>=' | '<='; target: number; met: boolean | undefined }
+export interface Target {
+  what: string;
+  value: number | undefined;
+  unit: string;
+  op: '>=' | '<=';
+  target: number;
+  met: boolean | undefined;
+}
 
 const int = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
 const f1 = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(1));
@@ -40,7 +57,14 @@ function ok(b: Baseline): b is BaselineResult {
 export function computeTargets(r: Results): Target[] {
   const t: Target[] = [];
   const add = (what: string, value: number | undefined, unit: string, op: '>=' | '<=', target: number) =>
-    t.push({ what, value, unit, op, target, met: value === undefined || !Number.isFinite(value) ? undefined : op === '>=' ? value >= target : value <= target });
+    t.push({
+      what,
+      value,
+      unit,
+      op,
+      target,
+      met: value === undefined || !Number.isFinite(value) ? undefined : op === '>=' ? value >= target : value <= target,
+    });
   const a260 = r.agent.find((a) => a.lineBytes === 260);
   const rs = r.baselines.find((b) => b.name.startsWith('rsyslog'));
   const java = r.baselines.find((b) => b.name.startsWith('java'));
@@ -48,8 +72,21 @@ export function computeTargets(r: Results): Target[] {
   add('agent / rsyslog, lines/s', a260 && rs && ok(rs) ? a260.linesPerS / rs.linesPerS : undefined, 'x', '>=', 1.0);
   add('agent / Java producer, records/s', a260 && java && ok(java) ? a260.linesPerS / java.linesPerS : undefined, 'x', '>=', 0.5);
   // Not targets, but steadier on a shared machine than rates measured minutes apart: CPU spent per line.
-  t.push({ what: '(info) rsyslog CPU per line / agent CPU per line', value: a260 && rs && ok(rs) && rs.cpuSPerMLines ? rs.cpuSPerMLines / a260.cpuSPerMLines : undefined, unit: 'x', op: '>=', target: 1.0, met: undefined });
-  add('sink / raw _bulk replay, docs/s (per-round ratios, geometric mean)', r.sink ? roundsRatio(r.sink.rounds) : undefined, 'x', '>=', 0.9);
+  t.push({
+    what: '(info) rsyslog CPU per line / agent CPU per line',
+    value: a260 && rs && ok(rs) && rs.cpuSPerMLines ? rs.cpuSPerMLines / a260.cpuSPerMLines : undefined,
+    unit: 'x',
+    op: '>=',
+    target: 1.0,
+    met: undefined,
+  });
+  add(
+    'sink / raw _bulk replay, docs/s (per-round ratios, geometric mean)',
+    r.sink ? roundsRatio(r.sink.rounds) : undefined,
+    'x',
+    '>=',
+    0.9,
+  );
   add('write -> searchable p99 (refresh 1s)', r.latency ? r.latency.p99Ms / 1000 : undefined, 's', '<=', 1.5);
   add('agent RSS under load (peak, 260-byte run)', a260?.peakRssMb, 'MB', '<=', 100);
   add('agent RSS idle', r.idle?.rssMb, 'MB', '<=', 60);
@@ -78,24 +115,33 @@ export function formatResults(r: Results): string {
     out.push('| contender | line | lines | lines/s | MB/s | CPU s / M lines | peak RSS MB | record B/line | load 1m |');
     out.push('|---|---|---|---|---|---|---|---|---|');
     for (const a of r.agent) {
-      out.push(`| logship agent | ${a.lineBytes} B | ${int(a.lines)} | ${int(a.linesPerS)} | ${f1(a.mbPerS)} | ${f1(a.cpuSPerMLines)} | ${int(a.peakRssMb)} | ${int(a.recordBytes)} | ${load(`agent-${a.lineBytes}`)} |`);
+      out.push(
+        `| logship agent | ${a.lineBytes} B | ${int(a.lines)} | ${int(a.linesPerS)} | ${f1(a.mbPerS)} | ${f1(a.cpuSPerMLines)} | ${int(a.peakRssMb)} | ${int(a.recordBytes)} | ${load(`agent-${a.lineBytes}`)} |`,
+      );
     }
     for (const b of r.baselines) {
       if (!ok(b)) out.push(`| ${b.name} | 260 B | | n/a: ${b.unavailable.replace(/\|/g, '/').slice(0, 160)} | | | | | |`);
-      else out.push(`| ${b.name} | 260 B | ${int(b.lines)} | ${int(b.linesPerS)} | ${f1(b.mbPerS)} | ${f1(b.cpuSPerMLines)} | ${int(b.peakRssMb)} | ${b.recordBytes ? int(b.recordBytes) : '~line+100'} | ${load(b.name)} |`);
+      else
+        out.push(
+          `| ${b.name} | 260 B | ${int(b.lines)} | ${int(b.linesPerS)} | ${f1(b.mbPerS)} | ${f1(b.cpuSPerMLines)} | ${int(b.peakRssMb)} | ${b.recordBytes ? int(b.recordBytes) : '~line+100'} | ${load(b.name)} |`,
+        );
     }
     out.push('');
   }
   if (r.compression?.length) {
     const none = r.compression.find((a) => a.compression === 'none');
-    out.push(`### 1b. Agent: Kafka compression (${r.compression[0].lines.toLocaleString('en-US')} lines of 260 B, the codecs back to back)`);
+    out.push(
+      `### 1b. Agent: Kafka compression (${r.compression[0].lines.toLocaleString('en-US')} lines of 260 B, the codecs back to back)`,
+    );
     out.push('');
     out.push('| agent.compression | lines/s | CPU s / M lines | peak RSS MB | stored on the broker MB | stored vs none | load 1m |');
     out.push('|---|---|---|---|---|---|---|');
     for (const a of r.compression) {
       const mb = a.topicBytes === undefined ? undefined : a.topicBytes / 1048576;
       const vs = a.topicBytes !== undefined && none?.topicBytes ? `${f2(a.topicBytes / none.topicBytes)}x` : 'n/a';
-      out.push(`| ${a.compression} | ${int(a.linesPerS)} | ${f1(a.cpuSPerMLines)} | ${int(a.peakRssMb)} | ${f1(mb)} | ${vs} | ${load(`compression-${a.compression}`)} |`);
+      out.push(
+        `| ${a.compression} | ${int(a.linesPerS)} | ${f1(a.cpuSPerMLines)} | ${int(a.peakRssMb)} | ${f1(mb)} | ${vs} | ${load(`compression-${a.compression}`)} |`,
+      );
     }
     out.push('');
   }
@@ -104,13 +150,21 @@ export function formatResults(r: Results): string {
     const perRound = k.rounds.sink.map((x, i) => x / k.rounds.raw[i]);
     out.push(`### 2. Sink: Kafka -> Elasticsearch (${k.rounds.sink.length} rounds, raw-sink then sink-raw; best round of each shown)`);
     out.push('');
-    out.push(`All rounds, docs/s: raw ${k.rounds.raw.map(int).join(', ')}; sink ${k.rounds.sink.map(int).join(', ')}. Per-round sink/raw: ${perRound.map((x) => `${f2(x)}x`).join(', ')}.`);
+    out.push(
+      `All rounds, docs/s: raw ${k.rounds.raw.map(int).join(', ')}; sink ${k.rounds.sink.map(int).join(', ')}. Per-round sink/raw: ${perRound.map((x) => `${f2(x)}x`).join(', ')}.`,
+    );
     out.push('');
     out.push('| contender | docs | docs/s | seconds | docs / bulk | bulk concurrency | CPU s | peak RSS MB | load 1m |');
     out.push('|---|---|---|---|---|---|---|---|---|');
-    out.push(`| logship sink | ${int(k.sink.events)} | ${int(k.sink.docsPerS)} | ${f1(k.sink.seconds)} | ${int(k.sink.docsPerBulk)} | 2 | ${f1(k.sink.cpuS)} | ${int(k.sink.peakRssMb)} | ${load('sink')} |`);
-    out.push(`| raw _bulk replay | ${int(k.raw.events)} | ${int(k.raw.docsPerS)} | ${f1(k.raw.seconds)} | ${int(k.raw.docsPerBulk)} | ${k.raw.concurrency} | | | ${load('raw-bulk')} |`);
-    out.push(`| ratio sink / raw | | ${f2(roundsRatio(k.rounds))}x (geometric mean of the rounds' ratios; best/best ${f2(k.sink.docsPerS / k.raw.docsPerS)}x) | | | | | | |`);
+    out.push(
+      `| logship sink | ${int(k.sink.events)} | ${int(k.sink.docsPerS)} | ${f1(k.sink.seconds)} | ${int(k.sink.docsPerBulk)} | 2 | ${f1(k.sink.cpuS)} | ${int(k.sink.peakRssMb)} | ${load('sink')} |`,
+    );
+    out.push(
+      `| raw _bulk replay | ${int(k.raw.events)} | ${int(k.raw.docsPerS)} | ${f1(k.raw.seconds)} | ${int(k.raw.docsPerBulk)} | ${k.raw.concurrency} | | | ${load('raw-bulk')} |`,
+    );
+    out.push(
+      `| ratio sink / raw | | ${f2(roundsRatio(k.rounds))}x (geometric mean of the rounds' ratios; best/best ${f2(k.sink.docsPerS / k.raw.docsPerS)}x) | | | | | | |`,
+    );
     out.push('');
   }
   if (r.latency) {
@@ -120,13 +174,19 @@ export function formatResults(r: Results): string {
     out.push('| rate | lines | p50 | p90 | p99 | max | missing | load 1m |');
     out.push('|---|---|---|---|---|---|---|---|');
     const ms = (x: number) => `${int(x)} ms`;
-    out.push(`| ${int(l.achievedRate)} lines/s | ${int(l.lines)} | ${ms(l.p50Ms)} | ${ms(l.p90Ms)} | ${ms(l.p99Ms)} | ${ms(l.maxMs)} | ${l.missing} | ${load('latency')} |`);
+    out.push(
+      `| ${int(l.achievedRate)} lines/s | ${int(l.lines)} | ${ms(l.p50Ms)} | ${ms(l.p90Ms)} | ${ms(l.p99Ms)} | ${ms(l.maxMs)} | ${l.missing} | ${load('latency')} |`,
+    );
     out.push('');
     out.push('Where the time goes (p50 / p99):');
     out.push('');
-    out.push('| write -> read by the agent | write -> acked by Kafka (≈) | write -> indexed, bulk answered (≈) | read -> searchable | search poll interval | agent produce requests | sink bulk requests |');
+    out.push(
+      '| write -> read by the agent | write -> acked by Kafka (≈) | write -> indexed, bulk answered (≈) | read -> searchable | search poll interval | agent produce requests | sink bulk requests |',
+    );
     out.push('|---|---|---|---|---|---|---|');
-    out.push(`| ${ms(l.writeToReadP50Ms)} / ${ms(l.writeToReadP99Ms)} | ${ms(l.writeToAckedP50Ms)} / ${ms(l.writeToAckedP99Ms)} | ${ms(l.writeToIndexedP50Ms)} / ${ms(l.writeToIndexedP99Ms)} | ${ms(l.readToSearchableP50Ms)} / ${ms(l.readToSearchableP99Ms)} | ${ms(l.pollIntervalMs)} | ${int(l.agentProduceAvgLines)} lines, ${ms(l.agentProduceAvgMs)} avg | ${int(l.sinkBulkAvgDocs)} docs, ${ms(l.sinkBulkAvgMs)} avg |`);
+    out.push(
+      `| ${ms(l.writeToReadP50Ms)} / ${ms(l.writeToReadP99Ms)} | ${ms(l.writeToAckedP50Ms)} / ${ms(l.writeToAckedP99Ms)} | ${ms(l.writeToIndexedP50Ms)} / ${ms(l.writeToIndexedP99Ms)} | ${ms(l.readToSearchableP50Ms)} / ${ms(l.readToSearchableP99Ms)} | ${ms(l.pollIntervalMs)} | ${int(l.agentProduceAvgLines)} lines, ${ms(l.agentProduceAvgMs)} avg | ${int(l.sinkBulkAvgDocs)} docs, ${ms(l.sinkBulkAvgMs)} avg |`,
+    );
     out.push('');
   }
   const a260 = r.agent.find((a) => a.lineBytes === 260);
@@ -135,7 +195,8 @@ export function formatResults(r: Results): string {
     out.push('');
     out.push('| process | state | RSS MB |');
     out.push('|---|---|---|');
-    if (r.idle) out.push(`| agent | idle, ${r.idle.afterSeconds} s after start, nothing to read | ${f1(r.idle.rssMb)} (peak ${f1(r.idle.hwmMb)}) |`);
+    if (r.idle)
+      out.push(`| agent | idle, ${r.idle.afterSeconds} s after start, nothing to read | ${f1(r.idle.rssMb)} (peak ${f1(r.idle.hwmMb)}) |`);
     if (a260) out.push(`| agent | under load (260 B run, peak VmHWM) | ${int(a260.peakRssMb)} |`);
     if (r.latency) out.push(`| agent | ${int(r.latency.rate)} lines/s (e2e run, peak) | ${int(r.latency.agentRssMb)} |`);
     if (r.sink) out.push(`| sink | under load (sink run, peak VmHWM) | ${int(r.sink.sink.peakRssMb)} |`);
@@ -147,10 +208,21 @@ export function formatResults(r: Results): string {
   out.push('| target | measured | result |');
   out.push('|---|---|---|');
   for (const t of r.targets) {
-    const v = t.value === undefined ? 'n/a' : t.unit === 'x' ? `${f2(t.value)}x` : t.unit === 's' ? `${f2(t.value)} s` : t.unit === 'MB' ? `${f1(t.value)} MB` : `${int(t.value)} ${t.unit}`;
+    const v =
+      t.value === undefined
+        ? 'n/a'
+        : t.unit === 'x'
+          ? `${f2(t.value)}x`
+          : t.unit === 's'
+            ? `${f2(t.value)} s`
+            : t.unit === 'MB'
+              ? `${f1(t.value)} MB`
+              : `${int(t.value)} ${t.unit}`;
     const tv = t.unit === 'x' ? `${t.target}x` : t.unit === 's' ? `${t.target} s` : `${int(t.target)} ${t.unit}`;
     const info = t.what.startsWith('(info)');
-    out.push(`| ${t.what}${info ? '' : ` ${t.op} ${tv}`} | ${v} | ${info ? 'no target' : t.met === undefined ? 'not measured' : t.met ? 'met' : 'MISSED'} |`);
+    out.push(
+      `| ${t.what}${info ? '' : ` ${t.op} ${tv}`} | ${v} | ${info ? 'no target' : t.met === undefined ? 'not measured' : t.met ? 'met' : 'MISSED'} |`,
+    );
   }
   for (const [k, e] of Object.entries(r.errors)) out.push(`\n${k} failed: ${e}`);
   return out.join('\n');

@@ -54,8 +54,15 @@ async function main(o: BenchOptions): Promise<number> {
       loadAtStart: os.loadavg(),
     },
     settings: {
-      full: o.full, agentMb: o.agentMb, variantMb: o.variantMb, sinkEvents: o.sinkEvents, latencyRate: o.latencyRate,
-      latencySeconds: o.latencySeconds, broker: BROKER, es: ES, agentSets: o.agentSets,
+      full: o.full,
+      agentMb: o.agentMb,
+      variantMb: o.variantMb,
+      sinkEvents: o.sinkEvents,
+      latencyRate: o.latencyRate,
+      latencySeconds: o.latencySeconds,
+      broker: BROKER,
+      es: ES,
+      agentSets: o.agentSets,
     },
     agent: [],
     compression: [],
@@ -107,7 +114,9 @@ async function main(o: BenchOptions): Promise<number> {
       }
       if (o.profile) {
         log('profile: agent, 260-byte lines, under --cpu-prof');
-        const a = await measure(r, 'profile', () => runAgent(f260, { workDir: o.workDir, sets: o.agentSets, profileDir: path.join(o.workDir, 'profiles'), label: 'prof' }));
+        const a = await measure(r, 'profile', () =>
+          runAgent(f260, { workDir: o.workDir, sets: o.agentSets, profileDir: path.join(o.workDir, 'profiles'), label: 'prof' }),
+        );
         if (a?.profile) r.profile = { file: a.profile, summary: formatProfile(summariseProfile(a.profile, 25)) };
       }
     }
@@ -116,7 +125,9 @@ async function main(o: BenchOptions): Promise<number> {
       const f = lineFile(dataDir, 260, o.variantMb);
       for (const codec of ['none', 'gzip', 'lz4', 'zstd']) {
         log(`compression: agent with ${codec}, ${f.lines.toLocaleString('en-US')} lines of 260 B`);
-        const a = await measure(r, `compression-${codec}`, () => runAgent(f, { workDir: o.workDir, sets: [...o.agentSets, `agent.compression=${codec}`], label: codec }));
+        const a = await measure(r, `compression-${codec}`, () =>
+          runAgent(f, { workDir: o.workDir, sets: [...o.agentSets, `agent.compression=${codec}`], label: codec }),
+        );
         if (a) r.compression!.push(a);
       }
     }

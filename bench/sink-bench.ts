@@ -56,7 +56,14 @@ export interface SinkBench {
 const HOSTS = 16;
 
 function sinkCfg(prefix: string) {
-  return loadConfig({ env: {}, overrides: [['elasticsearch.index_prefix', prefix], ['elasticsearch.url', ES], ['kafka.brokers', [BROKER]]] });
+  return loadConfig({
+    env: {},
+    overrides: [
+      ['elasticsearch.index_prefix', prefix],
+      ['elasticsearch.url', ES],
+      ['kafka.brokers', [BROKER]],
+    ],
+  });
 }
 
 /** N encoded events from 260-byte lines, spread over 16 hosts (so over the topic's partitions, as in production). */
@@ -68,10 +75,21 @@ export function makeEvents(n: number): Array<{ key: string; value: Buffer }> {
   for (let i = 0; i < n; i++) {
     const h = i % HOSTS;
     const text = line().slice(0, -1);
-    const src = { type: 'file' as const, name: '/var/log/nginx/access.log', identity: `bench-identity-${h}`, path: '/var/log/nginx/access.log' };
+    const src = {
+      type: 'file' as const,
+      name: '/var/log/nginx/access.log',
+      identity: `bench-identity-${h}`,
+      path: '/var/log/nginx/access.log',
+    };
     const offset = offsets[h];
     offsets[h] += 260;
-    const ev = buildEvent(`bench-host-${h}`, src, { offset, end: offset + 260, text, bytes: 259, truncated: false, invalidUtf8: false, partial: false }, now, true);
+    const ev = buildEvent(
+      `bench-host-${h}`,
+      src,
+      { offset, end: offset + 260, text, bytes: 259, truncated: false, invalidUtf8: false, partial: false },
+      now,
+      true,
+    );
     out.push({ key: ev.host.name, value: encodeEvent(ev) });
   }
   return out;
@@ -96,7 +114,12 @@ export async function prefill(topic: string, events: Array<{ key: string; value:
 
 /** The bulk bodies the sink would send for these records, cut at max_docs / max_bytes. */
 function bodies(events: Buffer[], prefix: string, maxDocs: number, maxBytes: number): string[] {
-  const items: IndexItem[] = events.map((raw, i) => ({ event: decodeEvent(raw), ref: { partition: 0, offset: String(i) }, raw, key: null }));
+  const items: IndexItem[] = events.map((raw, i) => ({
+    event: decodeEvent(raw),
+    ref: { partition: 0, offset: String(i) },
+    raw,
+    key: null,
+  }));
   return chunks(items, maxDocs, maxBytes).map((c) => bulkBody(c, prefix));
 }
 
@@ -159,7 +182,10 @@ function joinedAt(output: string): number | undefined {
 }
 
 /** Starts `logship sink -c cfg` and waits until it joined its group. */
-export async function runSinkProcess(dir: string, o: { topic: string; prefix: string; group: string; nodeArgs?: string[] }): Promise<Child & { metrics: string; t0: number; joined: number }> {
+export async function runSinkProcess(
+  dir: string,
+  o: { topic: string; prefix: string; group: string; nodeArgs?: string[] },
+): Promise<Child & { metrics: string; t0: number; joined: number }> {
   const metrics = await freeAddress();
   const cfg = writeSinkConfig(dir, { ...o, metrics });
   const t0 = Date.now();
@@ -182,7 +208,9 @@ export async function runSink(dir: string, prefix: string, topic: string, n: num
       async () => {
         if (last < n * 0.95 && Date.now() - pollAt < 500) return undefined;
         pollAt = Date.now();
-        last = (await metric(p.metrics, 'logship_sink_documents_created_total')) + (await metric(p.metrics, 'logship_sink_documents_duplicate_total'));
+        last =
+          (await metric(p.metrics, 'logship_sink_documents_created_total')) +
+          (await metric(p.metrics, 'logship_sink_documents_duplicate_total'));
         return last >= n ? Date.now() : undefined;
       },
       { timeoutMs: Math.max(180_000, (n / 500) * 1000), everyMs: 50, child: p },
@@ -224,7 +252,13 @@ export async function sinkBench(workDir: string, n: number, log: (s: string) => 
   log(`sink: pre-filling ${topic}`);
   const prefillSeconds = await prefill(topic, messages);
   // Warm Elasticsearch up (JIT, the first index of a template) so neither contender pays for it.
-  await rawReplay(events.slice(0, Math.min(50_000, n)), `bench-warm-${id}`, cfg.sink.bulk.max_docs, cfg.sink.bulk.max_bytes, cfg.sink.bulk.concurrency);
+  await rawReplay(
+    events.slice(0, Math.min(50_000, n)),
+    `bench-warm-${id}`,
+    cfg.sink.bulk.max_docs,
+    cfg.sink.bulk.max_bytes,
+    cfg.sink.bulk.concurrency,
+  );
   await esDeletePrefix(`bench-warm-${id}`);
   // Alternated, best of `rounds` each: the machine is shared, and a neighbour's burst should not decide the ratio.
   // The raw replay sends max_docs per request; the sink's requests are bounded by what one Kafka fetch returns too
@@ -234,7 +268,9 @@ export async function sinkBench(workDir: string, n: number, log: (s: string) => 
   for (let round = 1; round <= rounds; round++) {
     const doRaw = async () => {
       log(`sink: raw _bulk replay (round ${round} of ${rounds})`);
-      raws.push(await rawReplay(events, `bench-raw-${id}-${round}`, cfg.sink.bulk.max_docs, cfg.sink.bulk.max_bytes, cfg.sink.bulk.concurrency));
+      raws.push(
+        await rawReplay(events, `bench-raw-${id}-${round}`, cfg.sink.bulk.max_docs, cfg.sink.bulk.max_bytes, cfg.sink.bulk.concurrency),
+      );
       await esDeletePrefix(`bench-raw-${id}-${round}`);
     };
     const doSink = async () => {

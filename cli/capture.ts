@@ -92,7 +92,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const outEnded = out.attach(child.stdout);
   const errEnded = err.attach(child.stderr);
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const first = await Promise.race([exit, spawnError]);
   if (first instanceof Error) {
     await agent.stop();
@@ -103,6 +105,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   out.recordExit(first.code, first.signal, [cmd, ...args].join(' '));
   log.info({ code: first.code, signal: first.signal }, 'command exited; waiting for Kafka to acknowledge its output');
   await agent.stop();
-  const code = first.signal ? 128 + (SIGNUM[first.signal] ?? 1) : first.code ?? 1;
+  const code = first.signal ? 128 + (SIGNUM[first.signal] ?? 1) : (first.code ?? 1);
   process.exit(code);
 }

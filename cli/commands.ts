@@ -35,7 +35,9 @@ function exitOnFatal(secrets: string[], stop: () => Promise<void>) {
     if (exiting) return;
     exiting = true;
     process.stderr.write(redactText(`logship: ${err.message} (${err.code})\n`, secrets));
-    void stop().catch(() => undefined).finally(() => process.exit(exitCodeFor(err)));
+    void stop()
+      .catch(() => undefined)
+      .finally(() => process.exit(exitCodeFor(err)));
   };
 }
 
@@ -63,7 +65,11 @@ Examples:
 `;
 
 async function agentCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...configFlags, file: { type: 'string', multiple: true }, stdin: { type: 'boolean' }, source: { type: 'string' } }, false);
+  const { values } = parse(
+    argv,
+    { ...configFlags, file: { type: 'string', multiple: true }, stdin: { type: 'boolean' }, source: { type: 'string' } },
+    false,
+  );
   if (values.help) return help(AGENT_HELP);
   if (values.stdin) return stdinAgentCommand(values as { config?: string; set?: string[]; source?: string });
   const cfg = loadFromFlags(values, values.file ? [['agent.files.include', [...values.file]]] : []);
@@ -122,29 +128,46 @@ Examples:
 
 async function searchCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
-    ...configFlags, host: { type: 'string' }, source: { type: 'string' }, level: { type: 'string' }, since: { type: 'string' },
-    until: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' },
+    ...configFlags,
+    host: { type: 'string' },
+    source: { type: 'string' },
+    level: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+    follow: { type: 'boolean', short: 'f' },
   });
   if (values.help) return help(SEARCH_HELP);
   const cfg = loadFromFlags(values);
   const sinceMs = values.since !== undefined ? parseDuration(values.since) : 15 * 60_000;
   if (sinceMs === undefined) throw new LogshipError('LOGSHIP_ERR_USAGE', `--since: "${values.since}" is not a duration (try 15m, 2h, 1d)`);
   const untilMs = values.until !== undefined ? parseDuration(values.until) : undefined;
-  if (values.until !== undefined && untilMs === undefined) throw new LogshipError('LOGSHIP_ERR_USAGE', `--until: "${values.until}" is not a duration`);
+  if (values.until !== undefined && untilMs === undefined)
+    throw new LogshipError('LOGSHIP_ERR_USAGE', `--until: "${values.until}" is not a duration`);
   const limit = values.limit !== undefined ? Number(values.limit) : 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new LogshipError('LOGSHIP_ERR_USAGE', '--limit must be an integer from 1 to 10000');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10000)
+    throw new LogshipError('LOGSHIP_ERR_USAGE', '--limit must be an integer from 1 to 10000');
   const { createEs } = await import('../sink/es-client.js');
   const { formatHit, searchBody } = await import('../sink/search.js');
   const es = createEs(cfg);
   const index = `${cfg.elasticsearch.index_prefix}-*`;
-  const opts = { query: positionals.join(' ') || undefined, host: values.host, source: values.source, level: values.level, sinceMs, untilMs, limit };
+  const opts = {
+    query: positionals.join(' ') || undefined,
+    host: values.host,
+    source: values.source,
+    level: values.level,
+    sinceMs,
+    untilMs,
+    limit,
+  };
   const print = (src: Record<string, unknown>) => process.stdout.write((values.json ? JSON.stringify(src) : formatHit(src)) + '\n');
   try {
     const r = await es.search(index, searchBody(opts, Date.now()));
     const hits = r.hits.reverse();
     for (const h of hits) print(h._source);
     if (!values.follow) return hits.length > 0 ? EXIT.OK : EXIT.OK;
-    let after: unknown[] = hits.length > 0 ? hits[hits.length - 1].sort ?? [] : [];
+    let after: unknown[] = hits.length > 0 ? (hits[hits.length - 1].sort ?? []) : [];
     let stop = false;
     process.on('SIGINT', () => (stop = true));
     process.on('SIGTERM', () => (stop = true));
@@ -256,7 +279,15 @@ function startDemoApp(file: string): NodeJS.Timeout {
     const status = n % 17 === 0 ? 500 : n % 7 === 0 ? 404 : 200;
     const line =
       n % 3 === 0
-        ? JSON.stringify({ level: status >= 500 ? 50 : 30, time: Date.now(), pid: process.pid, hostname: os.hostname(), msg: `GET ${p} ${status}`, req_id: n, ms: n % 50 })
+        ? JSON.stringify({
+            level: status >= 500 ? 50 : 30,
+            time: Date.now(),
+            pid: process.pid,
+            hostname: os.hostname(),
+            msg: `GET ${p} ${status}`,
+            req_id: n,
+            ms: n % 50,
+          })
         : `${new Date().toISOString()} ${status >= 500 ? 'ERROR' : 'INFO'} GET ${p} ${status} ${n % 50}ms req=${n}`;
     fs.appendFileSync(file, line + '\n');
   }, 300);
@@ -264,7 +295,8 @@ function startDemoApp(file: string): NodeJS.Timeout {
 
 async function configDocCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {}, false);
-  if (values.help) return help('Usage: logship config-doc\n\nPrints the configuration reference, generated from the schema, as Markdown.\n');
+  if (values.help)
+    return help('Usage: logship config-doc\n\nPrints the configuration reference, generated from the schema, as Markdown.\n');
   process.stdout.write(configReference());
   return EXIT.OK;
 }

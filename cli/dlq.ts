@@ -37,11 +37,21 @@ export async function dlqCommand(argv: string[]): Promise<number> {
   if (sub === 'list') {
     const r = await readTopicRange(client, cfg.kafka.dlq_topic, (rec) => {
       const d = parseDeadLetter(rec.value);
-      if (!d) return void process.stdout.write(values.json ? JSON.stringify({ partition: rec.partition, offset: rec.offset, not_a_dead_letter: true }) + '\n' : `${rec.partition}/${rec.offset} (not a logship dead letter)\n`);
+      if (!d)
+        return void process.stdout.write(
+          values.json
+            ? JSON.stringify({ partition: rec.partition, offset: rec.offset, not_a_dead_letter: true }) + '\n'
+            : `${rec.partition}/${rec.offset} (not a logship dead letter)\n`,
+        );
       if (values.json) process.stdout.write(JSON.stringify(d) + '\n');
-      else process.stdout.write(`${d.failed_at} ${d.stage} ${d.error_type} ${d.source.topic}/${d.source.partition}/${d.source.offset} ${d.reason}\n`);
+      else
+        process.stdout.write(
+          `${d.failed_at} ${d.stage} ${d.error_type} ${d.source.topic}/${d.source.partition}/${d.source.offset} ${d.reason}\n`,
+        );
     });
-    process.stderr.write(`${r.count} dead letter(s) in ${cfg.kafka.dlq_topic}${r.complete ? '' : ' (timed out before the end of the topic: the list is incomplete)'}\n`);
+    process.stderr.write(
+      `${r.count} dead letter(s) in ${cfg.kafka.dlq_topic}${r.complete ? '' : ' (timed out before the end of the topic: the list is incomplete)'}\n`,
+    );
     return r.complete ? EXIT.OK : EXIT.UNAVAILABLE;
   }
   if (sub === 'replay') {
@@ -52,7 +62,14 @@ export async function dlqCommand(argv: string[]): Promise<number> {
       const p = createKafkaProducer(client, log);
       await p.connect();
       try {
-        await p.send(cfg.kafka.topic, letters.map((d) => ({ key: d.source.key, value: originalOf(d), headers: { 'logship-replayed-from': `${d.source.partition}/${d.source.offset}` } })));
+        await p.send(
+          cfg.kafka.topic,
+          letters.map((d) => ({
+            key: d.source.key,
+            value: originalOf(d),
+            headers: { 'logship-replayed-from': `${d.source.partition}/${d.source.offset}` },
+          })),
+        );
       } finally {
         await p.disconnect();
       }
@@ -60,14 +77,17 @@ export async function dlqCommand(argv: string[]): Promise<number> {
     // The replay group remembers how far it got, so a second replay does not resend; it commits only after Kafka
     // acknowledged the re-published originals (a failed publish leaves the letters to the next replay).
     const r = await readTopicRange(
-      client, cfg.kafka.dlq_topic,
+      client,
+      cfg.kafka.dlq_topic,
       (rec) => {
         const d = parseDeadLetter(rec.value);
         if (d) letters.push(d);
       },
       dryRun ? {} : { groupId: REPLAY_GROUP, handled: publish },
     );
-    process.stderr.write(`${dryRun ? 'would replay' : 'replayed'} ${letters.length} dead letter(s) to ${cfg.kafka.topic}${r.complete ? '' : ' (timed out before the end of the dead-letter topic: run it again for the rest)'}\n`);
+    process.stderr.write(
+      `${dryRun ? 'would replay' : 'replayed'} ${letters.length} dead letter(s) to ${cfg.kafka.topic}${r.complete ? '' : ' (timed out before the end of the dead-letter topic: run it again for the rest)'}\n`,
+    );
     return EXIT.OK;
   }
   throw new LogshipError('LOGSHIP_ERR_USAGE', `unknown dlq command "${sub}" (list, replay)`);

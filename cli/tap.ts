@@ -27,10 +27,14 @@ export async function tapCommand(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logship-tap-'));
-  const overrides: Array<[string, unknown]> = [['agent.data_dir', tmp], ['agent.metrics_listen', '']];
+  const overrides: Array<[string, unknown]> = [
+    ['agent.data_dir', tmp],
+    ['agent.metrics_listen', ''],
+  ];
   if (values.file) overrides.push(['agent.files.include', [...values.file]]);
   const cfg = loadFromFlags(values, overrides);
-  if (cfg.agent.files.include.length === 0) throw new LogshipError('LOGSHIP_ERR_USAGE', 'nothing to tap: set agent.files.include or pass --file GLOB');
+  if (cfg.agent.files.include.length === 0)
+    throw new LogshipError('LOGSHIP_ERR_USAGE', 'nothing to tap: set agent.files.include or pass --file GLOB');
   const log = createLogger({ level: cfg.log_level === 'info' ? 'warn' : cfg.log_level, name: 'tap' });
   const stdoutProducer: Producer = {
     async connect() {},

@@ -3,7 +3,10 @@
 import http from 'node:http';
 import type { Registry } from 'prom-client';
 
-export interface Readiness { ready: boolean; reasons: string[] }
+export interface Readiness {
+  ready: boolean;
+  reasons: string[];
+}
 
 export interface HealthServer {
   address: string;

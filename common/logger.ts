@@ -10,7 +10,9 @@ export function redactText(text: string, secrets: string[]): string {
   return out;
 }
 
-export function createLogger(opts: { level?: string; name?: string; secrets?: string[]; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; name?: string; secrets?: string[]; destination?: NodeJS.WritableStream } = {},
+): Logger {
   const secrets = opts.secrets ?? [];
   const dest = opts.destination ?? process.stderr;
   const pretty = dest === process.stderr && process.stderr.isTTY === true;
@@ -21,7 +23,10 @@ export function createLogger(opts: { level?: string; name?: string; secrets?: st
       dest.write(line, cb as () => void);
     },
   });
-  return pino({ level: opts.level ?? 'info', name: opts.name, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, stream);
+  return pino(
+    { level: opts.level ?? 'info', name: opts.name, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    stream,
+  );
 }
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };

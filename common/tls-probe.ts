@@ -16,9 +16,10 @@ export function tlsTrustProblem(host: string, port: number, ca: string | undefin
     const timer = setTimeout(() => done(undefined), timeoutMs);
     socket.once('error', () => done(undefined));
     socket.once('secureConnect', () => {
-      if (!socket.authorized) return done(String((socket.authorizationError as { code?: string } | null)?.code ?? socket.authorizationError));
+      if (!socket.authorized)
+        return done(String((socket.authorizationError as { code?: string } | null)?.code ?? socket.authorizationError));
       const mismatch = tls.checkServerIdentity(host, socket.getPeerCertificate());
-      done(mismatch ? (mismatch as Error & { code?: string }).code ?? mismatch.message : undefined);
+      done(mismatch ? ((mismatch as Error & { code?: string }).code ?? mismatch.message) : undefined);
     });
   });
 }

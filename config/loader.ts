@@ -6,7 +6,10 @@ import { LogshipError } from '../common/errors.js';
 import { coerceLeaf, defaultsOf, leaves, schema, type Leaf, type Node } from './schema.js';
 import type { Config } from './types.js';
 
-export interface ConfigProblem { path: string; reason: string }
+export interface ConfigProblem {
+  path: string;
+  reason: string;
+}
 
 export interface LoadOptions {
   file?: string;
@@ -114,7 +117,10 @@ function readSecretFiles(cfg: Config, problems: ConfigProblem[]) {
     try {
       obj[key] = readFileSync(f, 'utf8').trim();
     } catch (err) {
-      problems.push({ path: `${prefix}.${fileKey}`, reason: `cannot read ${f}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      problems.push({
+        path: `${prefix}.${fileKey}`,
+        reason: `cannot read ${f}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      });
     }
   }
 }
@@ -127,13 +133,17 @@ export function readConfigFile(file: string, keyPath: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new LogshipError('LOGSHIP_ERR_CONFIG_READ', `${keyPath}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new LogshipError(
+      'LOGSHIP_ERR_CONFIG_READ',
+      `${keyPath}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
 function crossChecks(cfg: Config, problems: ConfigProblem[]) {
   if (cfg.kafka.brokers.length === 0) problems.push({ path: 'kafka.brokers', reason: 'at least one broker is needed' });
-  for (const b of cfg.kafka.brokers) if (!/^[^\s:]+:\d+$/.test(b)) problems.push({ path: 'kafka.brokers', reason: `"${b}" is not host:port` });
+  for (const b of cfg.kafka.brokers)
+    if (!/^[^\s:]+:\d+$/.test(b)) problems.push({ path: 'kafka.brokers', reason: `"${b}" is not host:port` });
   try {
     const u = new URL(cfg.elasticsearch.url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
@@ -141,12 +151,16 @@ function crossChecks(cfg: Config, problems: ConfigProblem[]) {
     problems.push({ path: 'elasticsearch.url', reason: `"${cfg.elasticsearch.url}" is not an http(s) URL` });
   }
   if (!/^[a-z0-9][a-z0-9_.-]*$/.test(cfg.elasticsearch.index_prefix))
-    problems.push({ path: 'elasticsearch.index_prefix', reason: 'must be lowercase letters, digits, _ . - and not start with one of _ . -' });
+    problems.push({
+      path: 'elasticsearch.index_prefix',
+      reason: 'must be lowercase letters, digits, _ . - and not start with one of _ . -',
+    });
   for (const key of ['agent.metrics_listen', 'sink.metrics_listen'] as const) {
     const v = key === 'agent.metrics_listen' ? cfg.agent.metrics_listen : cfg.sink.metrics_listen;
     if (v && !/^[^\s]*:\d+$/.test(v)) problems.push({ path: key, reason: `"${v}" is not host:port` });
   }
-  if (cfg.kafka.sasl.mechanism !== 'none' && !cfg.kafka.sasl.username) problems.push({ path: 'kafka.sasl.username', reason: `needed for ${cfg.kafka.sasl.mechanism}` });
+  if (cfg.kafka.sasl.mechanism !== 'none' && !cfg.kafka.sasl.username)
+    problems.push({ path: 'kafka.sasl.username', reason: `needed for ${cfg.kafka.sasl.mechanism}` });
   // An empty password is almost always a ${VAR:-} whose variable was not set or an empty file: say so before connecting.
   if (cfg.kafka.sasl.mechanism !== 'none' && !cfg.kafka.sasl.password)
     problems.push({ path: 'kafka.sasl.password', reason: `needed for ${cfg.kafka.sasl.mechanism} (or kafka.sasl.password_file)` });
@@ -174,7 +188,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     try {
       text = readFileSync(opts.file, 'utf8');
     } catch (err) {
-      throw new LogshipError('LOGSHIP_ERR_CONFIG_READ', `cannot read config file ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new LogshipError(
+        'LOGSHIP_ERR_CONFIG_READ',
+        `cannot read config file ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   if (text !== undefined) {
@@ -182,9 +199,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       const where = e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
-      throw new LogshipError('LOGSHIP_ERR_CONFIG_INVALID', `${opts.file ?? 'config'}: YAML syntax error${where}: ${e.message.split('\n')[0]}`, {
-        details: { problems: [{ path: '(yaml)', reason: e.message.split('\n')[0] }] },
-      });
+      throw new LogshipError(
+        'LOGSHIP_ERR_CONFIG_INVALID',
+        `${opts.file ?? 'config'}: YAML syntax error${where}: ${e.message.split('\n')[0]}`,
+        {
+          details: { problems: [{ path: '(yaml)', reason: e.message.split('\n')[0] }] },
+        },
+      );
     }
     const raw = interpolateTree(doc.toJS(), env, '', problems);
     merge(schema, cfg, raw, '', problems);
@@ -207,14 +228,18 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (problems.length === 0) crossChecks(typed, problems);
   if (problems.length > 0) {
     const where = opts.file ? `${opts.file}: ` : '';
-    throw new LogshipError('LOGSHIP_ERR_CONFIG_INVALID', `${where}${problems.map((p) => `${p.path}: ${p.reason}`).join('; ')}`, { details: { problems } });
+    throw new LogshipError('LOGSHIP_ERR_CONFIG_INVALID', `${where}${problems.map((p) => `${p.path}: ${p.reason}`).join('; ')}`, {
+      details: { problems },
+    });
   }
   return typed;
 }
 
 /** Secrets in a config, for redaction before anything is logged or printed. */
 export function secretsOf(cfg: Config): string[] {
-  return [cfg.kafka.sasl.password, cfg.elasticsearch.password, cfg.elasticsearch.api_key, urlPassword(cfg.elasticsearch.url)].filter((s) => s.length > 0);
+  return [cfg.kafka.sasl.password, cfg.elasticsearch.password, cfg.elasticsearch.api_key, urlPassword(cfg.elasticsearch.url)].filter(
+    (s) => s.length > 0,
+  );
 }
 
 /** The password of an https://user:password@host URL (the client sends it as basic auth; it must not be logged either). */

@@ -12,7 +12,12 @@ export type Node = Leaf | { kind: 'object'; description: string; fields: Record<
 
 const str = (def: string, description: string, secret = false): Leaf => ({ kind: 'string', default: def, description, secret });
 const int = (def: number, description: string, opts: { min?: number; max?: number; unit?: 'ms' | 'bytes' | 'count' } = {}): Leaf => ({
-  kind: 'int', default: def, description, min: opts.min ?? 0, max: opts.max, unit: opts.unit,
+  kind: 'int',
+  default: def,
+  description,
+  min: opts.min ?? 0,
+  max: opts.max,
+  unit: opts.unit,
 });
 const ms = (def: number, description: string, min = 0) => int(def, description, { unit: 'ms', min });
 const bytes = (def: number, description: string, min = 0) => int(def, description, { unit: 'bytes', min });
@@ -22,8 +27,8 @@ const strings = (def: readonly string[], description: string): Leaf => ({ kind: 
 const obj = (description: string, fields: Record<string, Node>): Node => ({ kind: 'object', description, fields });
 
 export const schema = obj('logship configuration', {
-  host_name: str('', 'Host name put on every event and used as the Kafka key. Empty: the machine\'s host name.'),
-  log_level: oneOf('info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'Level of logship\'s own logs (JSON on stderr).'),
+  host_name: str('', "Host name put on every event and used as the Kafka key. Empty: the machine's host name."),
+  log_level: oneOf('info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], "Level of logship's own logs (JSON on stderr)."),
   kafka: obj('Kafka connection, shared by agent, sink and dlq commands.', {
     brokers: strings(['127.0.0.1:9092'], 'Bootstrap brokers, host:port.'),
     client_id: str('logship', 'Kafka client id.'),
@@ -34,10 +39,10 @@ export const schema = obj('logship configuration', {
     request_timeout_ms: ms(30000, 'Kafka request timeout.', 1),
     tls: obj('TLS to the brokers.', {
       enabled: bool(false, 'Connect with TLS.'),
-      ca_file: str('', 'PEM file of the CA that signed the brokers\' certificates. Empty: Node\'s built-in public CAs.'),
+      ca_file: str('', "PEM file of the CA that signed the brokers' certificates. Empty: Node's built-in public CAs."),
       cert_file: str('', 'Client certificate (PEM) for mutual TLS.'),
       key_file: str('', 'Client key (PEM) for mutual TLS.', true),
-      insecure_skip_verify: bool(false, 'Do not verify the brokers\' certificates (testing only).'),
+      insecure_skip_verify: bool(false, "Do not verify the brokers' certificates (testing only)."),
     }),
     sasl: obj('SASL authentication.', {
       mechanism: oneOf('none', ['none', 'plain', 'scram-sha-256', 'scram-sha-512'], 'SASL mechanism.'),
@@ -51,11 +56,15 @@ export const schema = obj('logship configuration', {
     username: str('', 'Basic auth user.'),
     password: str('', 'Basic auth password. Prefer ${ENV} or password_file.', true),
     password_file: str('', 'File holding the basic auth password.'),
-    api_key: str('', 'API key: the `encoded` value of POST /_security/api_key (base64 of id:key). Used instead of username/password when set. Prefer ${ENV} or api_key_file.', true),
+    api_key: str(
+      '',
+      'API key: the `encoded` value of POST /_security/api_key (base64 of id:key). Used instead of username/password when set. Prefer ${ENV} or api_key_file.',
+      true,
+    ),
     api_key_file: str('', 'File holding the API key.'),
-    ca_file: str('', 'PEM CA certificate for https URLs. Empty: Node\'s built-in public CAs.'),
+    ca_file: str('', "PEM CA certificate for https URLs. Empty: Node's built-in public CAs."),
     request_timeout_ms: ms(30000, 'Per-request timeout.', 1),
-    index_prefix: str('logs', 'Daily indices are <prefix>-YYYY.MM.DD, the day taken from each event\'s @timestamp (UTC).'),
+    index_prefix: str('logs', "Daily indices are <prefix>-YYYY.MM.DD, the day taken from each event's @timestamp (UTC)."),
     number_of_shards: int(1, 'Primary shards per daily index.', { min: 1 }),
     number_of_replicas: int(0, 'Replicas per daily index.'),
     refresh_interval: str('1s', 'Index refresh interval (Elasticsearch duration, e.g. 1s, 30s, -1).'),
@@ -67,16 +76,34 @@ export const schema = obj('logship configuration', {
     files: obj('Which files to tail.', {
       include: strings([], 'Glob patterns of files to tail (*, **, ?, {a,b}). Absolute or relative to the working directory.'),
       exclude: strings([], 'Glob patterns of files never to tail, even when included.'),
-      follow_symlinks: bool(false, 'Tail symbolic links that match the globs (the files they point to, wherever those are). Off: links are skipped and logged, so a link cannot make the agent read outside the globs.'),
+      follow_symlinks: bool(
+        false,
+        'Tail symbolic links that match the globs (the files they point to, wherever those are). Off: links are skipped and logged, so a link cannot make the agent read outside the globs.',
+      ),
     }),
     scan_interval_ms: ms(1000, 'Periodic rescan of the include globs, a safety net beside file-system events.', 50),
     poll_interval_ms: ms(250, 'How often an open file is checked for new bytes when no event arrived.', 10),
-    close_inactive_ms: ms(30000, 'A file no longer at its path (renamed or deleted) is closed after it was read to its end and did not grow for this long.', 0),
+    close_inactive_ms: ms(
+      30000,
+      'A file no longer at its path (renamed or deleted) is closed after it was read to its end and did not grow for this long.',
+      0,
+    ),
     read_buffer_bytes: bytes(256 * 1024, 'Bytes read from a file at a time.', 4096),
-    max_line_bytes: bytes(1024 * 1024, 'Longer lines are cut: the first max_line_bytes are sent with log.truncated=true, the rest is counted and skipped.', 16),
-    partial_line_flush_ms: ms(0, 'Send a last line that has no newline after it was idle this long (then it is never sent again). 0: wait for the newline.'),
+    max_line_bytes: bytes(
+      1024 * 1024,
+      'Longer lines are cut: the first max_line_bytes are sent with log.truncated=true, the rest is counted and skipped.',
+      16,
+    ),
+    partial_line_flush_ms: ms(
+      0,
+      'Send a last line that has no newline after it was idle this long (then it is never sent again). 0: wait for the newline.',
+    ),
     multiline: obj('Join continuation lines (stack traces) into one event. Off by default.', {
-      mode: oneOf('off', ['off', 'java', 'python', 'pattern'], 'off, a preset (java, python), or pattern: lines matching `pattern` continue the event before them.'),
+      mode: oneOf(
+        'off',
+        ['off', 'java', 'python', 'pattern'],
+        'off, a preset (java, python), or pattern: lines matching `pattern` continue the event before them.',
+      ),
       pattern: str('', 'Regular expression (JavaScript) of a continuation line, for mode: pattern.'),
       max_lines: int(500, 'Most lines joined into one event.', { min: 2, unit: 'count' }),
       max_bytes: bytes(1024 * 1024, 'Most bytes joined into one event.', 64),
@@ -89,11 +116,23 @@ export const schema = obj('logship configuration', {
       linger_ms: ms(20, 'How long a non-full batch may wait for more lines.'),
     }),
     max_inflight_bytes: bytes(16 * 1024 * 1024, 'Bytes sent and not yet acknowledged, across all sources; reading pauses above it.', 1024),
-    compression: oneOf('none', ['none', 'gzip', 'lz4', 'zstd'], 'Compression of produce requests (record batches). lz4 is the cheapest on CPU; zstd the smallest.'),
+    compression: oneOf(
+      'none',
+      ['none', 'gzip', 'lz4', 'zstd'],
+      'Compression of produce requests (record batches). lz4 is the cheapest on CPU; zstd the smallest.',
+    ),
     metrics_listen: str('127.0.0.1:9464', 'host:port for /metrics, /healthz and /readyz. Empty: off.'),
     shutdown_grace_ms: ms(10000, 'On SIGTERM, time to flush what is in hand before exiting.'),
-    spool_max_bytes: bytes(256 * 1024 * 1024, 'On-disk spool for stdin and wrapped commands: lines wait here until Kafka acknowledged them.', 1024),
-    spool_full: oneOf('block', ['block', 'drop_newest'], 'When the spool is full: block (push back on the pipe) or drop newest lines (counted).'),
+    spool_max_bytes: bytes(
+      256 * 1024 * 1024,
+      'On-disk spool for stdin and wrapped commands: lines wait here until Kafka acknowledged them.',
+      1024,
+    ),
+    spool_full: oneOf(
+      'block',
+      ['block', 'drop_newest'],
+      'When the spool is full: block (push back on the pipe) or drop newest lines (counted).',
+    ),
   }),
   sink: obj('The sink: a Kafka consumer group that bulk-indexes into Elasticsearch.', {
     group_id: str('logship-sink', 'Kafka consumer group.'),
@@ -126,14 +165,34 @@ export function coerceLeaf(leaf: Leaf, raw: unknown): { ok: true; value: unknown
       if (typeof raw === 'string' && leaf.values.includes(raw)) return { ok: true, value: raw };
       return { ok: false, reason: `expected one of ${leaf.values.join(', ')}, got ${describe(raw)}` };
     case 'strings':
-      if (typeof raw === 'string') return { ok: true, value: raw.split(',').map((s) => s.trim()).filter(Boolean) };
+      if (typeof raw === 'string')
+        return {
+          ok: true,
+          value: raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        };
       if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return { ok: true, value: raw };
       return { ok: false, reason: `expected a list of strings, got ${describe(raw)}` };
     case 'int': {
       let n: number | undefined;
       if (typeof raw === 'number') n = raw;
-      else if (typeof raw === 'string') n = leaf.unit === 'ms' ? parseDuration(raw) : leaf.unit === 'bytes' ? parseBytes(raw) : /^\s*\d+\s*$/.test(raw) ? Number(raw) : undefined;
-      const what = leaf.unit === 'ms' ? 'a duration in ms (or 500ms, 5s, 1m)' : leaf.unit === 'bytes' ? 'a size in bytes (or 64KiB, 1MiB)' : 'an integer';
+      else if (typeof raw === 'string')
+        n =
+          leaf.unit === 'ms'
+            ? parseDuration(raw)
+            : leaf.unit === 'bytes'
+              ? parseBytes(raw)
+              : /^\s*\d+\s*$/.test(raw)
+                ? Number(raw)
+                : undefined;
+      const what =
+        leaf.unit === 'ms'
+          ? 'a duration in ms (or 500ms, 5s, 1m)'
+          : leaf.unit === 'bytes'
+            ? 'a size in bytes (or 64KiB, 1MiB)'
+            : 'an integer';
       if (n === undefined || !Number.isInteger(n)) return { ok: false, reason: `expected ${what}, got ${describe(raw)}` };
       if (leaf.min !== undefined && n < leaf.min) return { ok: false, reason: `must be at least ${leaf.min}, got ${n}` };
       if (leaf.max !== undefined && n > leaf.max) return { ok: false, reason: `must be at most ${leaf.max}, got ${n}` };

@@ -4,14 +4,21 @@ import { createKafka } from './client.js';
 import { kafkaError } from './errors.js';
 import type { KafkaClientOptions } from './options.js';
 
-export async function ensureTopics(opts: KafkaClientOptions, log: Logger, topics: Array<{ topic: string; partitions: number }>): Promise<void> {
+export async function ensureTopics(
+  opts: KafkaClientOptions,
+  log: Logger,
+  topics: Array<{ topic: string; partitions: number }>,
+): Promise<void> {
   const admin = createKafka(opts, log).admin();
   try {
     await admin.connect();
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) {
-      await admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: -1 })) });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: -1 })),
+      });
     }
   } catch (err) {
     throw kafkaError(err, opts.brokers);
@@ -20,7 +27,10 @@ export async function ensureTopics(opts: KafkaClientOptions, log: Logger, topics
   }
 }
 
-export interface TopicInfo { topic: string; partitions: Array<{ partition: number; high: string; low: string }> }
+export interface TopicInfo {
+  topic: string;
+  partitions: Array<{ partition: number; high: string; low: string }>;
+}
 
 export async function describeTopic(opts: KafkaClientOptions, log: Logger, topic: string): Promise<TopicInfo> {
   const admin = createKafka(opts, log).admin();

@@ -73,8 +73,12 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
   const lags = new Map<number, number>();
 
   async function commit(
-    commitOffsetsIfNecessary: (offsets: { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }) => Promise<void>,
-    topic: string, partition: number, next: string,
+    commitOffsetsIfNecessary: (offsets: {
+      topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
+    }) => Promise<void>,
+    topic: string,
+    partition: number,
+    next: string,
   ) {
     // The group's own commit (the eachBatch payload's), not consumer.commitOffsets: that one is silently skipped once
     // consumer.stop() has begun (so SIGTERM would lose the commit of work done), and it wraps a generation change in

@@ -6,15 +6,25 @@ import type { Logger } from '../common/logger.js';
 /** kafkajs errors carry `retriable`; anything without it (a socket error) is worth another try. */
 export function isRetriableKafkaError(err: unknown): boolean {
   const e = err as { retriable?: boolean; name?: string };
-  if (e && typeof e.retriable === 'boolean') return e.retriable || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionError';
+  if (e && typeof e.retriable === 'boolean')
+    return e.retriable || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionError';
   return true;
 }
 
 /** Node's codes for a peer certificate that failed verification (tls.connect's authorizationError). */
 const TLS_TRUST_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED',
-  'CERT_REJECTED', 'INVALID_CA', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 /**
@@ -23,8 +33,13 @@ const TLS_TRUST_CODES = new Set([
  * found by error name and code along the cause chain (KafkaJSNumberOfRetriesExceeded wraps the last error).
  */
 export function kafkaAuthProblem(err: unknown): string | undefined {
-  for (let e = err as { name?: string; code?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
-    if (e.name === 'KafkaJSSASLAuthenticationError') return `authentication failed (${e.message}): check kafka.sasl.mechanism, username and password`;
+  for (
+    let e = err as { name?: string; code?: string; message?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 8;
+    e = e.cause as typeof e, depth++
+  ) {
+    if (e.name === 'KafkaJSSASLAuthenticationError')
+      return `authentication failed (${e.message}): check kafka.sasl.mechanism, username and password`;
     if (e.code && TLS_TRUST_CODES.has(e.code)) return `the broker's TLS certificate is not trusted (${e.code}): check kafka.tls.ca_file`;
   }
   return undefined;
@@ -53,9 +68,11 @@ export function kafkaError(err: unknown, brokers: string[]): LogshipError {
   if (err instanceof LogshipError) return err;
   const auth = kafkaAuthProblem(err);
   if (auth) return new LogshipError('LOGSHIP_ERR_KAFKA_AUTH', `Kafka at ${brokers.join(',')}: ${auth}`, { cause: err });
-  return new LogshipError('LOGSHIP_ERR_KAFKA_UNAVAILABLE', `Kafka at ${brokers.join(',')}: ${(err as Error).message}`, { retriable: true, cause: err });
+  return new LogshipError('LOGSHIP_ERR_KAFKA_UNAVAILABLE', `Kafka at ${brokers.join(',')}: ${(err as Error).message}`, {
+    retriable: true,
+    cause: err,
+  });
 }
-
 
 export type KafkaErr = Error & { type?: string; retriable?: boolean; cause?: unknown };
 
@@ -68,5 +85,7 @@ export function rootCause(err: unknown): KafkaErr {
 
 /** Errors that mean "this member's generation is over": the runner rejoins on these, and retrying cannot help. */
 export function isGroupChange(e: KafkaErr): boolean {
-  return ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID'].includes(e?.type ?? '');
+  return ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID'].includes(
+    e?.type ?? '',
+  );
 }

@@ -12,4 +12,3 @@ export function kafkaLogCreator(log: Logger) {
       else log.debug(fields, message);
     };
 }
-

@@ -49,7 +49,12 @@ export function createKafkaProducer(opts: KafkaClientOptions, log: Logger, compr
   const comp = COMPRESSION_TYPES[compression];
   return {
     async connect() {
-      producer = kafka.producer({ createPartitioner: memoizedKeyPartitioner, allowAutoTopicCreation: true, maxInFlightRequests: 5, retry: { retries: 3 } });
+      producer = kafka.producer({
+        createPartitioner: memoizedKeyPartitioner,
+        allowAutoTopicCreation: true,
+        maxInFlightRequests: 5,
+        retry: { retries: 3 },
+      });
       await producer.connect();
     },
     async send(topic, messages) {

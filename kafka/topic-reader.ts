@@ -19,7 +19,8 @@ export interface TopicRead {
  * group is used and deleted afterwards.
  */
 export async function readTopicRange(
-  client: KafkaClientOptions, topic: string,
+  client: KafkaClientOptions,
+  topic: string,
   onRecord: (r: InRecord & { topic: string }) => boolean | void,
   opts: { groupId?: string; timeoutMs?: number; handled?: () => Promise<void> } = {},
 ): Promise<TopicRead> {
@@ -85,7 +86,10 @@ export async function readTopicRange(
   }
   if (!opts.groupId) {
     const a = kafka.admin();
-    await a.connect().then(() => a.deleteGroups([groupId])).catch(() => undefined);
+    await a
+      .connect()
+      .then(() => a.deleteGroups([groupId]))
+      .catch(() => undefined);
     await a.disconnect().catch(() => undefined);
   }
   return { count: n, next, complete };

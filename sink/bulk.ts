@@ -35,7 +35,8 @@ export function classifyItem(r: BulkItemResult): ItemFate {
   if (r.status === 429 || r.status >= 500) return { fate: 'retry', reason: `${r.status} ${r.errorType ?? ''}`.trim() };
   // Refused credentials or privileges (a revoked API key, a role without write on the index) are not the event's
   // fault: retried until fixed, never dead-lettered (that would send every event to the DLQ).
-  if (r.status === 401 || r.status === 403) return { fate: 'retry', reason: `${r.status} ${r.errorType ?? ''} ${r.errorReason ?? ''}`.trim() };
+  if (r.status === 401 || r.status === 403)
+    return { fate: 'retry', reason: `${r.status} ${r.errorType ?? ''} ${r.errorReason ?? ''}`.trim() };
   return { fate: 'dead', status: r.status, errorType: r.errorType ?? 'unknown', reason: r.errorReason ?? `status ${r.status}` };
 }
 

@@ -19,8 +19,17 @@ export interface DeadLetter {
 import { isUtf8 } from 'node:buffer';
 
 export function makeDeadLetter(args: {
-  raw: Buffer | null; reason: string; stage: DeadLetter['stage']; errorType: string; status?: number;
-  topic: string; partition: number; offset: string; key: string | null; eventId?: string; now?: Date;
+  raw: Buffer | null;
+  reason: string;
+  stage: DeadLetter['stage'];
+  errorType: string;
+  status?: number;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  eventId?: string;
+  now?: Date;
 }): DeadLetter {
   const raw = args.raw ?? Buffer.alloc(0);
   const utf8 = isUtf8(raw);

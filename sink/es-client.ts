@@ -23,7 +23,10 @@ export interface Es {
   info(): Promise<{ version: string; clusterName: string }>;
   putIndexTemplate(name: string, body: Record<string, unknown>): Promise<void>;
   getIndexTemplate(name: string): Promise<boolean>;
-  search(index: string, body: Record<string, unknown>): Promise<{ hits: Array<{ _id: string; _index: string; _source: Record<string, unknown>; sort?: unknown[] }>; total: number }>;
+  search(
+    index: string,
+    body: Record<string, unknown>,
+  ): Promise<{ hits: Array<{ _id: string; _index: string; _source: Record<string, unknown>; sort?: unknown[] }>; total: number }>;
   count(index: string, query?: Record<string, unknown>): Promise<number>;
   refresh(index: string): Promise<void>;
   listIndices(pattern: string): Promise<string[]>;
@@ -57,12 +60,21 @@ export function createEs(cfg: Config): Es {
   async function failure(err: unknown): Promise<LogshipError> {
     if (err instanceof errors.ResponseError && (err.statusCode === 401 || err.statusCode === 403)) {
       const what = err.statusCode === 401 ? 'authentication failed' : 'not allowed';
-      return new LogshipError('LOGSHIP_ERR_ES_AUTH', `${where}: ${what} (${err.statusCode}: ${reasonOf(err)}): check elasticsearch.username and password, or api_key`, { cause: err });
+      return new LogshipError(
+        'LOGSHIP_ERR_ES_AUTH',
+        `${where}: ${what} (${err.statusCode}: ${reasonOf(err)}): check elasticsearch.username and password, or api_key`,
+        { cause: err },
+      );
     }
     const u = new URL(e.url);
     if (err instanceof errors.ConnectionError && u.protocol === 'https:') {
       const why = await tlsTrustProblem(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port || 443), ca);
-      if (why) return new LogshipError('LOGSHIP_ERR_ES_AUTH', `${where}: the server's TLS certificate is not trusted (${why}): check elasticsearch.ca_file`, { cause: err });
+      if (why)
+        return new LogshipError(
+          'LOGSHIP_ERR_ES_AUTH',
+          `${where}: the server's TLS certificate is not trusted (${why}): check elasticsearch.ca_file`,
+          { cause: err },
+        );
     }
     return unavailable(err);
   }
@@ -70,8 +82,16 @@ export function createEs(cfg: Config): Es {
   return {
     async bulk(body, signal) {
       try {
-        const res = await client.transport.request<{ errors: boolean; items: Array<Record<string, { status: number; error?: { type: string; reason: string } }>> }>(
-          { method: 'POST', path: '/_bulk', body, querystring: { filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' } },
+        const res = await client.transport.request<{
+          errors: boolean;
+          items: Array<Record<string, { status: number; error?: { type: string; reason: string } }>>;
+        }>(
+          {
+            method: 'POST',
+            path: '/_bulk',
+            body,
+            querystring: { filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' },
+          },
           { headers: { 'content-type': 'application/x-ndjson' }, signal },
         );
         const items = (res.items ?? []).map((it) => {
@@ -81,7 +101,11 @@ export function createEs(cfg: Config): Es {
         return { kind: 'items', items };
       } catch (err) {
         if (err instanceof errors.ResponseError) {
-          return { kind: 'request_failed', status: err.statusCode ?? 0, reason: String((err.body as { error?: { reason?: string } })?.error?.reason ?? err.message) };
+          return {
+            kind: 'request_failed',
+            status: err.statusCode ?? 0,
+            reason: String((err.body as { error?: { reason?: string } })?.error?.reason ?? err.message),
+          };
         }
         return { kind: 'request_failed', status: 0, reason: (err as Error).message };
       }
@@ -90,7 +114,9 @@ export function createEs(cfg: Config): Es {
       // Not GET /: the integ-test-zip distribution has no root endpoint (it lives in a module it leaves out).
       try {
         const r = await client.transport.request<{ cluster_name: string; nodes: Record<string, { version: string }> }>({
-          method: 'GET', path: '/_nodes/_local', querystring: { filter_path: 'cluster_name,nodes.*.version' },
+          method: 'GET',
+          path: '/_nodes/_local',
+          querystring: { filter_path: 'cluster_name,nodes.*.version' },
         });
         return { version: Object.values(r.nodes ?? {})[0]?.version ?? 'unknown', clusterName: r.cluster_name };
       } catch (err) {
@@ -118,7 +144,12 @@ export function createEs(cfg: Config): Es {
     },
     async search(index, body) {
       try {
-        const r = await client.transport.request<{ hits: { total: { value: number }; hits: Array<{ _id: string; _index: string; _source: Record<string, unknown>; sort?: unknown[] }> } }>({
+        const r = await client.transport.request<{
+          hits: {
+            total: { value: number };
+            hits: Array<{ _id: string; _index: string; _source: Record<string, unknown>; sort?: unknown[] }>;
+          };
+        }>({
           method: 'POST',
           path: `/${index}/_search`,
           body,
@@ -127,14 +158,20 @@ export function createEs(cfg: Config): Es {
         return { hits: r.hits.hits, total: r.hits.total?.value ?? r.hits.hits.length };
       } catch (err) {
         if (err instanceof errors.ResponseError && err.statusCode === 400)
-          throw new LogshipError('LOGSHIP_ERR_ES_REQUEST', `search refused: ${JSON.stringify((err.body as { error?: unknown })?.error ?? err.body)}`);
+          throw new LogshipError(
+            'LOGSHIP_ERR_ES_REQUEST',
+            `search refused: ${JSON.stringify((err.body as { error?: unknown })?.error ?? err.body)}`,
+          );
         throw await failure(err);
       }
     },
     async count(index, query) {
       try {
         const r = await client.transport.request<{ count: number }>({
-          method: 'POST', path: `/${index}/_count`, body: query ? { query } : undefined, querystring: { ignore_unavailable: true, allow_no_indices: true },
+          method: 'POST',
+          path: `/${index}/_count`,
+          body: query ? { query } : undefined,
+          querystring: { ignore_unavailable: true, allow_no_indices: true },
         });
         return r.count;
       } catch (err) {
@@ -143,14 +180,22 @@ export function createEs(cfg: Config): Es {
     },
     async refresh(index) {
       try {
-        await client.transport.request({ method: 'POST', path: `/${index}/_refresh`, querystring: { ignore_unavailable: true, allow_no_indices: true } });
+        await client.transport.request({
+          method: 'POST',
+          path: `/${index}/_refresh`,
+          querystring: { ignore_unavailable: true, allow_no_indices: true },
+        });
       } catch (err) {
         throw await failure(err);
       }
     },
     async listIndices(pattern) {
       try {
-        const r = await client.transport.request<Array<{ index: string }>>({ method: 'GET', path: `/_cat/indices/${pattern}`, querystring: { format: 'json', h: 'index' } });
+        const r = await client.transport.request<Array<{ index: string }>>({
+          method: 'GET',
+          path: `/_cat/indices/${pattern}`,
+          querystring: { format: 'json', h: 'index' },
+        });
         return r.map((x) => x.index).sort();
       } catch (err) {
         if (err instanceof errors.ResponseError && err.statusCode === 404) return [];

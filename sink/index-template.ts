@@ -23,7 +23,9 @@ export function indexTemplate(cfg: Config): Record<string, unknown> {
         properties: {
           '@timestamp': { type: 'date' },
           message: { type: 'text' },
-          event: { properties: { id: { type: 'keyword' }, created: { type: 'date' }, kind: { type: 'keyword' }, dataset: { type: 'keyword' } } },
+          event: {
+            properties: { id: { type: 'keyword' }, created: { type: 'date' }, kind: { type: 'keyword' }, dataset: { type: 'keyword' } },
+          },
           host: { properties: { name: { type: 'keyword' } } },
           log: {
             properties: {

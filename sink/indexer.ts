@@ -5,7 +5,12 @@ import { backoffMs, sleep } from '../common/backoff.js';
 import { bulkBody, planFromOutcome, type IndexItem } from './bulk.js';
 import type { BulkOutcome, Es } from './es-client.js';
 
-export interface DeadItem { item: IndexItem; status: number; errorType: string; reason: string }
+export interface DeadItem {
+  item: IndexItem;
+  status: number;
+  errorType: string;
+  reason: string;
+}
 
 export interface IndexResult {
   created: number;
@@ -30,7 +35,8 @@ export function createLimiter(max: number): Limiter {
       return await fn();
     } finally {
       const next = waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
+      if (next)
+        next(); // the slot passes straight to the next waiter
       else running--;
     }
   };

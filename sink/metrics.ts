@@ -12,16 +12,30 @@ export function createSinkMetrics(log: Logger) {
   const created = c('logship_sink_documents_created_total', 'Documents Elasticsearch created (201).');
   const duplicate = c('logship_sink_documents_duplicate_total', 'Documents already there (409): re-deliveries, deduplicated by id.');
   const dead = c('logship_sink_documents_dead_lettered_total', 'Records sent to the dead-letter topic, by stage.', ['stage']);
-  const retried = c('logship_sink_items_retried_total', 'Items re-sent after 429, 5xx or a connection error; scope: item (refused alone in a bulk answer) or request (the whole request failed).', ['scope']);
+  const retried = c(
+    'logship_sink_items_retried_total',
+    'Items re-sent after 429, 5xx or a connection error; scope: item (refused alone in a bulk answer) or request (the whole request failed).',
+    ['scope'],
+  );
   const bulks = c('logship_sink_bulk_requests_total', 'Bulk requests, by outcome.', ['outcome']);
-  const abandoned = c('logship_sink_records_abandoned_total', 'Records left unfinished (rebalance, shutdown) and not committed: their next owner consumes them again.');
+  const abandoned = c(
+    'logship_sink_records_abandoned_total',
+    'Records left unfinished (rebalance, shutdown) and not committed: their next owner consumes them again.',
+  );
   const commits = c('logship_sink_commits_total', 'Offset commits.');
   const rebalances = c('logship_sink_rebalances_total', 'Consumer group rebalances this member went through (its joins after the first).');
   const inflight = new Gauge({ name: 'logship_sink_records_in_flight', help: 'Records received and not yet done.', registers: [registry] });
-  const lag = new Gauge({ name: 'logship_sink_consumer_lag', help: 'Records behind the partition\'s high watermark.', labelNames: ['partition'], registers: [registry] });
+  const lag = new Gauge({
+    name: 'logship_sink_consumer_lag',
+    help: "Records behind the partition's high watermark.",
+    labelNames: ['partition'],
+    registers: [registry],
+  });
   const latency = new Histogram({
-    name: 'logship_sink_bulk_latency_seconds', help: 'Bulk request latency.',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
+    name: 'logship_sink_bulk_latency_seconds',
+    help: 'Bulk request latency.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
   });
   let inflightN = 0;
   return {

@@ -65,7 +65,10 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
           dlq = createKafkaProducer(kafkaClientOptions(cfg, 'sink-dlq'), log);
           await dlq.connect();
         }
-        await dlq.send(cfg.kafka.dlq_topic, letters.map((d) => ({ key: d.source.key, value: Buffer.from(JSON.stringify(d)) })));
+        await dlq.send(
+          cfg.kafka.dlq_topic,
+          letters.map((d) => ({ key: d.source.key, value: Buffer.from(JSON.stringify(d)) })),
+        );
         return true;
       } catch (err) {
         fatal(err);
@@ -118,12 +121,15 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       const upTo = tracker.upTo();
       if (!upTo || upTo.index <= committed || committing || batchCtl.signal.aborted || Date.now() - lastCommitAt < commitEveryMs) return;
       lastCommitAt = Date.now();
-      committing = ctl.commit(upTo.offset).then(
-        () => {
-          committed = Math.max(committed, upTo.index);
-        },
-        (err) => abort('commit refused', err),
-      ).finally(() => (committing = undefined));
+      committing = ctl
+        .commit(upTo.offset)
+        .then(
+          () => {
+            committed = Math.max(committed, upTo.index);
+          },
+          (err) => abort('commit refused', err),
+        )
+        .finally(() => (committing = undefined));
     };
     try {
       const items: IndexItem[] = [];
@@ -135,7 +141,9 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
           items.push({ event, ref: { partition, offset: r.offset }, raw: r.value!, key });
         } catch (err) {
           const reason = err instanceof LogshipError ? err.message : errorMessage(err);
-          letters.push(makeDeadLetter({ raw: r.value, reason, stage: 'decode', errorType: 'decode_error', topic, partition, offset: r.offset, key }));
+          letters.push(
+            makeDeadLetter({ raw: r.value, reason, stage: 'decode', errorType: 'decode_error', topic, partition, offset: r.offset, key }),
+          );
         }
       }
       // Undecodable records first, so they do not hold the commit back while the rest is indexed.
@@ -176,8 +184,16 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       });
       const refused = res.dead.map((d) =>
         makeDeadLetter({
-          raw: d.item.raw, reason: d.reason, stage: 'index', errorType: d.errorType, status: d.status, topic, partition,
-          offset: d.item.ref.offset, key: d.item.key, eventId: d.item.event.event.id,
+          raw: d.item.raw,
+          reason: d.reason,
+          stage: 'index',
+          errorType: d.errorType,
+          status: d.status,
+          topic,
+          partition,
+          offset: d.item.ref.offset,
+          key: d.item.key,
+          eventId: d.item.event.event.id,
         }),
       );
       if (await publishDeadLetters(refused, batchCtl.signal)) {
@@ -242,8 +258,12 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       consumer = createGroupConsumer(
         clientOpts,
         {
-          groupId: s.group_id, topic: cfg.kafka.topic, fromBeginning: s.from_beginning, sessionTimeoutMs: s.session_timeout_ms,
-          concurrency: s.bulk.concurrency, maxWaitMs: Math.max(10, s.bulk.linger_ms),
+          groupId: s.group_id,
+          topic: cfg.kafka.topic,
+          fromBeginning: s.from_beginning,
+          sessionTimeoutMs: s.session_timeout_ms,
+          concurrency: s.bulk.concurrency,
+          maxWaitMs: Math.max(10, s.bulk.linger_ms),
           onCommitted: (partition, offset, lag) => {
             metrics.committed(partition, offset);
             metrics.setLag(new Map([[partition, lag]]));
@@ -266,7 +286,10 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
         throw kafkaAuthProblem(err) ? kafkaError(err, cfg.kafka.brokers) : err;
       });
       if (cfg.elasticsearch.retention_days > 0) {
-        const run = () => deleteExpiredIndices(es, cfg.elasticsearch.index_prefix, cfg.elasticsearch.retention_days, new Date(), log).catch(() => undefined);
+        const run = () =>
+          deleteExpiredIndices(es, cfg.elasticsearch.index_prefix, cfg.elasticsearch.retention_days, new Date(), log).catch(
+            () => undefined,
+          );
         void run();
         retentionTimer = setInterval(run, 3_600_000);
       }

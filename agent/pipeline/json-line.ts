@@ -37,7 +37,10 @@ export function parseJsonLine(text: string): ParsedJsonLine | undefined {
   const fields = obj as Record<string, unknown>;
   const timestamp = toIso(fields['@timestamp'] ?? fields.time ?? fields.timestamp ?? fields.ts);
   let level: string | undefined;
-  const lv = fields.level ?? (fields['log.level'] as unknown) ?? (typeof fields.log === 'object' && fields.log !== null ? (fields.log as Record<string, unknown>).level : undefined);
+  const lv =
+    fields.level ??
+    (fields['log.level'] as unknown) ??
+    (typeof fields.log === 'object' && fields.log !== null ? (fields.log as Record<string, unknown>).level : undefined);
   if (typeof lv === 'number') level = PINO_LEVELS[lv] ?? String(lv);
   else if (typeof lv === 'string') level = lv.toLowerCase();
   const msg = fields.msg ?? fields.message;

@@ -26,7 +26,9 @@ export interface Multiline {
 }
 
 export function createMultiline(o: MultilineOptions): Multiline {
-  let cur: { first: FramedLine; texts: string[]; bytes: number; end: number; truncated: boolean; invalid: boolean; lines: number; last: number } | undefined;
+  let cur:
+    | { first: FramedLine; texts: string[]; bytes: number; end: number; truncated: boolean; invalid: boolean; lines: number; last: number }
+    | undefined;
 
   function close(): FramedLine[] {
     if (!cur) return [];
@@ -61,7 +63,16 @@ export function createMultiline(o: MultilineOptions): Multiline {
       }
       if (cur && continues) cur.truncated = true; // over max_lines / max_bytes: what follows is a new event
       out.push(...close());
-      cur = { first: line, texts: [line.text], bytes: line.bytes, end: line.end, truncated: line.truncated, invalid: line.invalidUtf8, lines: 1, last: now };
+      cur = {
+        first: line,
+        texts: [line.text],
+        bytes: line.bytes,
+        end: line.end,
+        truncated: line.truncated,
+        invalid: line.invalidUtf8,
+        lines: 1,
+        last: now,
+      };
       return out;
     },
     flush(now, force = false) {

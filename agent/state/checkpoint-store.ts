@@ -73,7 +73,11 @@ export function checkpointPath(dataDir: string): string {
 function validRetired(e: unknown): e is RetiredGeneration {
   const x = e as RetiredGeneration;
   return (
-    typeof x === 'object' && x !== null && typeof x.identity === 'string' && typeof x.fp === 'string' && typeof x.tailFp === 'string' &&
+    typeof x === 'object' &&
+    x !== null &&
+    typeof x.identity === 'string' &&
+    typeof x.fp === 'string' &&
+    typeof x.tailFp === 'string' &&
     [x.fpLen, x.offset, x.resumeAt, x.tailLen].every((n) => Number.isInteger(n) && n >= 0)
   );
 }
@@ -81,8 +85,15 @@ function validRetired(e: unknown): e is RetiredGeneration {
 function validEntry(e: unknown): e is FileCheckpoint {
   const x = e as FileCheckpoint;
   return (
-    typeof x === 'object' && x !== null && typeof x.identity === 'string' && Number.isInteger(x.offset) && x.offset >= 0 &&
-    Number.isInteger(x.ino) && typeof x.fp === 'string' && Number.isInteger(x.fpLen) && Number.isInteger(x.generation)
+    typeof x === 'object' &&
+    x !== null &&
+    typeof x.identity === 'string' &&
+    Number.isInteger(x.offset) &&
+    x.offset >= 0 &&
+    Number.isInteger(x.ino) &&
+    typeof x.fp === 'string' &&
+    Number.isInteger(x.fpLen) &&
+    Number.isInteger(x.generation)
   );
 }
 
@@ -94,7 +105,8 @@ export function parseCheckpoints(text: string): { state: CheckpointState } | { r
     if (!doc.state || typeof doc.state.files !== 'object') return { reason: 'missing state' };
     if (checksum(doc.state) !== doc.sha256) return { reason: 'checksum mismatch' };
     if (!Object.values(doc.state.files).every(validEntry)) return { reason: 'invalid entry' };
-    if (doc.state.retired !== undefined && !(Array.isArray(doc.state.retired) && doc.state.retired.every(validRetired))) return { reason: 'invalid retired generation' };
+    if (doc.state.retired !== undefined && !(Array.isArray(doc.state.retired) && doc.state.retired.every(validRetired)))
+      return { reason: 'invalid retired generation' };
     return { state: { files: doc.state.files, streams: doc.state.streams ?? {}, retired: doc.state.retired ?? [] } };
   } catch (err) {
     return { reason: `not JSON (${(err as Error).message})` };
@@ -152,9 +164,13 @@ export function writeCheckpoints(dataDir: string, state: CheckpointState): void 
     } catch {
       /* nothing to clean */
     }
-    throw new LogshipError('LOGSHIP_ERR_CHECKPOINT_WRITE', `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-      retriable: true,
-      cause: err,
-    });
+    throw new LogshipError(
+      'LOGSHIP_ERR_CHECKPOINT_WRITE',
+      `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        retriable: true,
+        cause: err,
+      },
+    );
   }
 }

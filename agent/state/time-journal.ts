@@ -35,7 +35,11 @@ export interface TimeJournalOptions {
   onRecovered?: (failures: number) => void;
 }
 
-interface Marks { offsets: number[]; times: number[]; high: number }
+interface Marks {
+  offsets: number[];
+  times: number[];
+  high: number;
+}
 
 /** Ends a torn mark that could not be cut off: with a fifth field the loader skips that line. */
 const TORN_END = ' torn\n';
@@ -145,7 +149,8 @@ export function openTimeJournal(dataDir: string, opts: TimeJournalOptions = {}):
         while (first + 1 < m.offsets.length && m.offsets[first + 1] <= cp) first++;
         m.offsets = m.offsets.slice(first);
         m.times = m.times.slice(first);
-        for (let i = 0; i < m.offsets.length; i++) out += `${id} ${m.offsets[i]} ${i + 1 < m.offsets.length ? m.offsets[i + 1] : m.high} ${m.times[i]}\n`;
+        for (let i = 0; i < m.offsets.length; i++)
+          out += `${id} ${m.offsets[i]} ${i + 1 < m.offsets.length ? m.offsets[i + 1] : m.high} ${m.times[i]}\n`;
       }
       const tmp = `${file}.tmp`;
       try {

@@ -68,7 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}\n${HELP}`);
     const [k, inline] = a.slice(2).split(/=(.*)/s, 2);
     const boolean = ['full', 'profile', 'keep-stack', 'help'].includes(k);
-    const v = boolean ? 'true' : inline ?? argv[++i];
+    const v = boolean ? 'true' : (inline ?? argv[++i]);
     if (v === undefined) throw new Error(`--${k} needs a value`);
     flags.set(k, [...(flags.get(k) ?? []), v]);
   }

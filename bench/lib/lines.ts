@@ -16,7 +16,16 @@ export function rng(seed: number) {
 }
 
 const METHODS = ['GET', 'GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'HEAD'];
-const PATHS = ['/api/v1/items', '/api/v1/users', '/static/js/app.js', '/index.html', '/api/v2/search', '/login', '/cart/checkout', '/img/logo.png'];
+const PATHS = [
+  '/api/v1/items',
+  '/api/v1/users',
+  '/static/js/app.js',
+  '/index.html',
+  '/api/v2/search',
+  '/login',
+  '/cart/checkout',
+  '/img/logo.png',
+];
 const STATUS = [200, 200, 200, 200, 200, 304, 301, 404, 500, 201];
 const AGENTS = [
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
@@ -42,7 +51,10 @@ export function lineMaker(size: number, seed = 1) {
     const status = pick(STATUS);
     const bytes = Math.floor(r() * 50_000);
     const head = `${ip} - - [${ts}] "${pick(METHODS)} ${pick(PATHS)}?id=`;
-    const tail = size >= 200 ? ` HTTP/1.1" ${status} ${bytes} "https://shop.example.com/" "${pick(AGENTS)}"\n` : ` HTTP/1.1" ${status} ${bytes} "-" "curl/8"\n`;
+    const tail =
+      size >= 200
+        ? ` HTTP/1.1" ${status} ${bytes} "https://shop.example.com/" "${pick(AGENTS)}"\n`
+        : ` HTTP/1.1" ${status} ${bytes} "-" "curl/8"\n`;
     const room = Math.max(0, size - head.length - tail.length);
     const line = head + pool.substr(Math.floor(r() * (pool.length - room)), room) + tail;
     // Short sizes: the fixed parts alone may be longer than the size; cut the end, keep the newline.
@@ -68,7 +80,7 @@ export function lineFile(dir: string, size: number, mb: number): LineFile {
     const make = lineMaker(size);
     const fd = fs.openSync(`${file}.tmp`, 'w');
     const per = Math.max(1, Math.floor((4 << 20) / size));
-    for (let done = 0; done < lines; ) {
+    for (let done = 0; done < lines;) {
       const n = Math.min(per, lines - done);
       let chunk = '';
       for (let i = 0; i < n; i++) chunk += make();

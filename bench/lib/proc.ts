@@ -83,7 +83,11 @@ export function start(cmd: string, args: string[], opts: SpawnOptions = {}): Chi
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `fn` every `everyMs` until it returns a value, `child` exits, or `timeoutMs` passes. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, o: { timeoutMs: number; everyMs?: number; child?: Child }): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  o: { timeoutMs: number; everyMs?: number; child?: Child },
+): Promise<T> {
   const deadline = Date.now() + o.timeoutMs;
   let last: unknown;
   for (;;) {
@@ -93,8 +97,10 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined> | 
     } catch (err) {
       last = err;
     }
-    if (o.child && o.child.child.exitCode !== null) throw new Error(`${what}: process exited ${o.child.child.exitCode}: ${o.child.output().slice(-1500)}`);
-    if (Date.now() > deadline) throw new Error(`timed out after ${o.timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (o.child && o.child.child.exitCode !== null)
+      throw new Error(`${what}: process exited ${o.child.child.exitCode}: ${o.child.output().slice(-1500)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${o.timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await sleep(o.everyMs ?? 100);
   }
 }

@@ -17,7 +17,11 @@ export function kafkaOpts(clientId = 'logship-bench'): KafkaClientOptions {
 }
 
 function stackSh(args: string[]): { status: number | null; out: string } {
-  const r = spawnSync('bash', [path.join(ROOT, 'stack/stack.sh'), ...args], { env: process.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('bash', [path.join(ROOT, 'stack/stack.sh'), ...args], {
+    env: process.env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 

@@ -24,15 +24,23 @@ async function docsOf(prefix: string, file: string) {
   let after: unknown[] | undefined;
   for (;;) {
     const r = await esJson('POST', `/${prefix}-*/_search?ignore_unavailable=true&allow_no_indices=true`, {
-      size: 2000, query: { term: { 'log.file.path': file } }, sort: [{ 'log.offset': 'asc' }, { 'event.id': 'asc' }],
-      _source: ['message', 'log'], ...(after ? { search_after: after } : {}),
+      size: 2000,
+      query: { term: { 'log.file.path': file } },
+      sort: [{ 'log.offset': 'asc' }, { 'event.id': 'asc' }],
+      _source: ['message', 'log'],
+      ...(after ? { search_after: after } : {}),
     });
     const hits = r.hits?.hits ?? [];
     if (hits.length === 0) break;
     for (const h of hits) {
       const o = h._source.log.offset as number;
       const prev = out.get(o);
-      out.set(o, { message: h._source.message, truncated: h._source.log.truncated, invalid: h._source.log.invalid_utf8, count: (prev?.count ?? 0) + 1 });
+      out.set(o, {
+        message: h._source.message,
+        truncated: h._source.log.truncated,
+        invalid: h._source.log.invalid_utf8,
+        count: (prev?.count ?? 0) + 1,
+      });
     }
     after = hits[hits.length - 1].sort;
   }
@@ -48,37 +56,64 @@ function mappingConflicts() {
   let deep: unknown = 'v';
   for (let i = 0; i < 25; i++) deep = { k: deep };
   const bad = [
-    { line: JSON.stringify({ msg: 'nested deeper than the flattened field allows', deep }), reason: /failed to parse field \[json\] of type \[flattened\]/ },
-    { line: JSON.stringify({ level: 'x'.repeat(40_000), msg: 'a level too long for a keyword' }), reason: /failed to parse field \[log\.level\] of type \[keyword\]/ },
-    { line: JSON.stringify({ ['k'.repeat(40_000)]: 1, msg: 'a key too long for the flattened field' }), reason: /failed to parse field \[json\] of type \[flattened\]/ },
+    {
+      line: JSON.stringify({ msg: 'nested deeper than the flattened field allows', deep }),
+      reason: /failed to parse field \[json\] of type \[flattened\]/,
+    },
+    {
+      line: JSON.stringify({ level: 'x'.repeat(40_000), msg: 'a level too long for a keyword' }),
+      reason: /failed to parse field \[log\.level\] of type \[keyword\]/,
+    },
+    {
+      line: JSON.stringify({ ['k'.repeat(40_000)]: 1, msg: 'a key too long for the flattened field' }),
+      reason: /failed to parse field \[json\] of type \[flattened\]/,
+    },
   ];
-  const good = Array.from({ length: 30 }, (_, i) => JSON.stringify({ level: 30, time: Date.now(), msg: `good json line ${i}`, user: { id: i } }));
+  const good = Array.from({ length: 30 }, (_, i) =>
+    JSON.stringify({ level: 30, time: Date.now(), msg: `good json line ${i}`, user: { id: i } }),
+  );
   const all = good.flatMap((g, i) => (i % 10 === 5 ? [g, bad[(i - 5) / 10].line] : [g]));
   return { good, bad, bytes: Buffer.from(all.join('\n') + '\n') };
 }
 
 /** Dead letters of the scenario's DLQ topic, once there are at least `n`. */
 async function deadLetters(env: TestEnv, n: number): Promise<DeadLetter[]> {
-  return waitFor(`${n} dead letters`, async () => {
-    const r = await run(['dlq', 'list', '--json', '-c', env.config]);
-    const letters = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as DeadLetter);
-    return letters.length >= n ? letters : undefined;
-  }, 120_000, 1000);
+  return waitFor(
+    `${n} dead letters`,
+    async () => {
+      const r = await run(['dlq', 'list', '--json', '-c', env.config]);
+      const letters = r.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as DeadLetter);
+      return letters.length >= n ? letters : undefined;
+    },
+    120_000,
+    1000,
+  );
 }
 
 /** The mapping conflicts: good lines indexed once, bad ones dead-lettered with the reason, not indexed. */
 async function expectMappingConflicts(env: TestEnv, m: ReturnType<typeof mappingConflicts>) {
   const file = path.join(env.logs, 'mapping.log');
-  const got = await waitFor(`${m.good.length} good JSON lines`, async () => {
-    const d = await docsOf(env.prefix, file);
-    return d.size >= m.good.length ? d : undefined;
-  }, 120_000, 1000);
+  const got = await waitFor(
+    `${m.good.length} good JSON lines`,
+    async () => {
+      const d = await docsOf(env.prefix, file);
+      return d.size >= m.good.length ? d : undefined;
+    },
+    120_000,
+    1000,
+  );
   const letters = await deadLetters(env, m.bad.length);
   expect([...got.values()].map((d) => d.message).sort()).toEqual([...m.good].sort());
   expect([...got.values()].every((d) => d.count === 1)).toBe(true);
   expect(letters).toHaveLength(m.bad.length);
   for (const b of m.bad) {
-    const letter = letters.find((l) => (JSON.parse(Buffer.from(l.original, l.original_encoding).toString()) as { message: string }).message === b.line);
+    const letter = letters.find(
+      (l) => (JSON.parse(Buffer.from(l.original, l.original_encoding).toString()) as { message: string }).message === b.line,
+    );
     expect(letter, b.line.slice(0, 60)).toBeDefined();
     expect(letter!.stage).toBe('index');
     expect(letter!.status).toBe(400);
@@ -103,7 +138,8 @@ describe('chaos: bad input', () => {
     const pad = Buffer.alloc(65536 - 2, 0x61);
     files['utf8.log'] = Buffer.concat([
       Buffer.from([0x80, 0x0a, 0xc0, 0xaf, 0x0a, 0xed, 0xa0, 0x80, 0x0a]),
-      pad, Buffer.from('😀 straddles the read boundary\n'),
+      pad,
+      Buffer.from('😀 straddles the read boundary\n'),
     ]);
     files['crlf.log'] = Buffer.from('windows\r\nline two\r\nlone\rcarriage return\n\r\n');
     files['empty.log'] = Buffer.alloc(0);
@@ -125,10 +161,15 @@ describe('chaos: bad input', () => {
       const file = path.join(env.logs, n);
       const want = expectedLines(bytes);
       written += want.length;
-      const got = await waitFor(`${want.length} lines of ${n}`, async () => {
-        const d = await docsOf(env.prefix, file);
-        return d.size >= want.length ? d : undefined;
-      }, 180_000, 1000);
+      const got = await waitFor(
+        `${want.length} lines of ${n}`,
+        async () => {
+          const d = await docsOf(env.prefix, file);
+          return d.size >= want.length ? d : undefined;
+        },
+        180_000,
+        1000,
+      );
       expect(got.size, n).toBe(want.length);
       for (const l of want) {
         const d = got.get(l.offset);
@@ -151,9 +192,19 @@ describe('chaos: bad input', () => {
     await expectFreshLineSearchable(env, path.join(env.logs, 'crlf.log'));
     await p.stop();
     record({
-      scenario: name, fault: 'urandom, NUL, invalid UTF-8, 4-byte char across reads, huge line, CRLF/CR, empty file; JSON lines conflicting with the mapping (too deep, too long a keyword or key)', written, indexed: indexedTotal,
-      duplicates: 0, lost: 0, deadLettered: conflicts.deadLettered, kafkaDuplicates: 0, seed, seconds: Math.round((Date.now() - t0) / 1000),
-      others: 'Vector\'s file source stops reading a file at an over-long line until it is rotated (max_line_bytes discards); Fluent Bit skips long lines only with Skip_Long_Lines, else stops the file. Filebeat drops documents Elasticsearch refuses with a 400 unless non_indexable_policy is dead_letter_index.',
+      scenario: name,
+      fault:
+        'urandom, NUL, invalid UTF-8, 4-byte char across reads, huge line, CRLF/CR, empty file; JSON lines conflicting with the mapping (too deep, too long a keyword or key)',
+      written,
+      indexed: indexedTotal,
+      duplicates: 0,
+      lost: 0,
+      deadLettered: conflicts.deadLettered,
+      kafkaDuplicates: 0,
+      seed,
+      seconds: Math.round((Date.now() - t0) / 1000),
+      others:
+        "Vector's file source stops reading a file at an over-long line until it is rotated (max_line_bytes discards); Fluent Bit skips long lines only with Skip_Long_Lines, else stops the file. Filebeat drops documents Elasticsearch refuses with a 400 unless non_indexable_policy is dead_letter_index.",
     });
     expect(crypto).toBeDefined();
   });

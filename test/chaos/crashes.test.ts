@@ -4,7 +4,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { metricValue, ROOT, waitFor } from '../support/helpers.js';
-import { CI_SUBSET, Pipeline, Writer, chaosEnv, expectBalanced, expectFreshLineSearchable, kafkaDuplicates, record, rng, seedFor, verifyExactlyOnce } from './harness.js';
+import {
+  CI_SUBSET,
+  Pipeline,
+  Writer,
+  chaosEnv,
+  expectBalanced,
+  expectFreshLineSearchable,
+  kafkaDuplicates,
+  record,
+  rng,
+  seedFor,
+  verifyExactlyOnce,
+} from './harness.js';
 
 const STACK = path.join(ROOT, 'stack/stack.sh');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,19 +80,32 @@ async function agentKillScenario(mode: 'create' | 'copytruncate') {
   const fresh = await expectFreshLineSearchable(env, file);
   await p.stop();
   record({
-    scenario: name, fault: `agent kill -9 ×${kills}, ${rotations} rotations (logrotate ${mode})`, written: w.written.length, indexed: v.indexed, duplicates: v.duplicates, lost: v.lost,
-    deadLettered: 0, kafkaDuplicates: dup, seed, seconds: Math.round((Date.now() - t0) / 1000),
-    others: mode === 'copytruncate'
-      ? 'Filebeat, Fluent Bit and Vector document copytruncate as lossy: lines written between the last read and the truncation are lost unless the copy is also read, which then duplicates them.'
-      : 'Filebeat and Vector keep reading a renamed file through its open handle; a crash before the registry/checkpoint flush re-sends (duplicates in the index unless ids are set).',
+    scenario: name,
+    fault: `agent kill -9 ×${kills}, ${rotations} rotations (logrotate ${mode})`,
+    written: w.written.length,
+    indexed: v.indexed,
+    duplicates: v.duplicates,
+    lost: v.lost,
+    deadLettered: 0,
+    kafkaDuplicates: dup,
+    seed,
+    seconds: Math.round((Date.now() - t0) / 1000),
+    others:
+      mode === 'copytruncate'
+        ? 'Filebeat, Fluent Bit and Vector document copytruncate as lossy: lines written between the last read and the truncation are lost unless the copy is also read, which then duplicates them.'
+        : 'Filebeat and Vector keep reading a renamed file through its open handle; a crash before the registry/checkpoint flush re-sends (duplicates in the index unless ids are set).',
   });
-  process.stderr.write(`[chaos] ${name}: ${w.written.length} lines, ${kills} kills, ${rotations} rotations, ${dup} re-sent, fresh line in ${fresh} ms\n`);
+  process.stderr.write(
+    `[chaos] ${name}: ${w.written.length} lines, ${kills} kills, ${rotations} rotations, ${dup} re-sent, fresh line in ${fresh} ms\n`,
+  );
 }
 
 describe('chaos: crashes', () => {
-  it('[ci] agent killed with SIGKILL at random moments while lines are written and rotated by logrotate (rename + create)', () => agentKillScenario('create'));
+  it('[ci] agent killed with SIGKILL at random moments while lines are written and rotated by logrotate (rename + create)', () =>
+    agentKillScenario('create'));
 
-  it('[ci] agent killed with SIGKILL at random moments while lines are written and rotated by logrotate (copytruncate)', () => agentKillScenario('copytruncate'));
+  it('[ci] agent killed with SIGKILL at random moments while lines are written and rotated by logrotate (copytruncate)', () =>
+    agentKillScenario('copytruncate'));
 
   it('[ci] sink killed with SIGKILL mid-bulk, repeatedly', async () => {
     const name = 'sink SIGKILL mid-bulk';
@@ -102,7 +127,12 @@ describe('chaos: crashes', () => {
       // A killed member stays in the group until its session times out, so the successor gets partitions only
       // then. Wait until it is indexing (a backlog built meanwhile), then kill it mid-bulk: its own successor
       // must meet documents it already created (409s).
-      await waitFor('sink indexing', async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_created_total')) > 0 || undefined, 60_000, 100);
+      await waitFor(
+        'sink indexing',
+        async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_created_total')) > 0 || undefined,
+        60_000,
+        100,
+      );
       await sleep(100 + rand() * 400);
       redelivered += await metricValue(env.sinkMetrics, 'logship_sink_documents_duplicate_total').catch(() => 0);
       await p.killSink();
@@ -119,13 +149,22 @@ describe('chaos: crashes', () => {
     await expectFreshLineSearchable(env, file);
     await p.stop();
     record({
-      scenario: name, fault: `sink kill -9 ×${kills}`, written: w.written.length, indexed: v.indexed, duplicates: v.duplicates, lost: v.lost, deadLettered: 0,
-      kafkaDuplicates: redelivered, seed, seconds: Math.round((Date.now() - t0) / 1000),
-      others: 'Logstash\'s Kafka input commits offsets before events are indexed (loss on crash); Kafka Connect ES sink re-delivers and, without document ids, indexes twice.',
+      scenario: name,
+      fault: `sink kill -9 ×${kills}`,
+      written: w.written.length,
+      indexed: v.indexed,
+      duplicates: v.duplicates,
+      lost: v.lost,
+      deadLettered: 0,
+      kafkaDuplicates: redelivered,
+      seed,
+      seconds: Math.round((Date.now() - t0) / 1000),
+      others:
+        "Logstash's Kafka input commits offsets before events are indexed (loss on crash); Kafka Connect ES sink re-delivers and, without document ids, indexes twice.",
     });
   });
 
-  it('[ci] Kafka stopped for longer than the clients\' timeouts, then started', async () => {
+  it("[ci] Kafka stopped for longer than the clients' timeouts, then started", async () => {
     const name = 'Kafka stopped, then started';
     const seed = seedFor(name);
     const t0 = Date.now();
@@ -159,15 +198,31 @@ describe('chaos: crashes', () => {
     await sleep(3000);
     w.stop();
     const v = await verifyExactlyOnce(env, w.written, { timeoutMs: 240_000 });
-    await waitFor('agent ready again', () => fetch(`http://${env.agentMetrics}/readyz`).then((r) => r.status === 200).catch(() => false), 60_000);
+    await waitFor(
+      'agent ready again',
+      () =>
+        fetch(`http://${env.agentMetrics}/readyz`)
+          .then((r) => r.status === 200)
+          .catch(() => false),
+      60_000,
+    );
     await expectBalanced(env);
     await expectFreshLineSearchable(env, file);
     const dup = await kafkaDuplicates(env);
     await p.stop();
     record({
-      scenario: name, fault: `Kafka down ${outage / 1000} s (client timeouts 5 s); agent held ${heldMiB} MiB unacknowledged, RSS max ${maxRss} MiB (bound ${AGENT_RSS_BOUND_MIB})`, written: w.written.length, indexed: v.indexed, duplicates: v.duplicates, lost: v.lost, deadLettered: 0,
-      kafkaDuplicates: dup, seed, seconds: Math.round((Date.now() - t0) / 1000),
-      others: 'Fluent Bit drops chunks after its retry limit; Vector\'s memory buffer drops or blocks by config; Filebeat blocks and resumes.',
+      scenario: name,
+      fault: `Kafka down ${outage / 1000} s (client timeouts 5 s); agent held ${heldMiB} MiB unacknowledged, RSS max ${maxRss} MiB (bound ${AGENT_RSS_BOUND_MIB})`,
+      written: w.written.length,
+      indexed: v.indexed,
+      duplicates: v.duplicates,
+      lost: v.lost,
+      deadLettered: 0,
+      kafkaDuplicates: dup,
+      seed,
+      seconds: Math.round((Date.now() - t0) / 1000),
+      others:
+        "Fluent Bit drops chunks after its retry limit; Vector's memory buffer drops or blocks by config; Filebeat blocks and resumes.",
     });
   });
 
@@ -196,8 +251,16 @@ describe('chaos: crashes', () => {
     const dup = await kafkaDuplicates(env);
     await p.stop();
     record({
-      scenario: name, fault: 'Kafka frozen 30 s (SIGSTOP)', written: w.written.length, indexed: v.indexed, duplicates: v.duplicates, lost: v.lost, deadLettered: 0,
-      kafkaDuplicates: dup, seed, seconds: Math.round((Date.now() - t0) / 1000),
+      scenario: name,
+      fault: 'Kafka frozen 30 s (SIGSTOP)',
+      written: w.written.length,
+      indexed: v.indexed,
+      duplicates: v.duplicates,
+      lost: v.lost,
+      deadLettered: 0,
+      kafkaDuplicates: dup,
+      seed,
+      seconds: Math.round((Date.now() - t0) / 1000),
       others: 'A frozen broker looks like a slow one: clients time out and retry; shippers with bounded retries drop.',
     });
   });

@@ -67,7 +67,15 @@ export class Pipeline {
   }
   /** Waits until the agent's HTTP endpoints answer (it read its checkpoints and started tailing). */
   async agentUp() {
-    await waitFor('agent /healthz', () => fetch(`http://${this.env.agentMetrics}/healthz`).then((r) => r.ok).catch(() => false), 60_000, 100);
+    await waitFor(
+      'agent /healthz',
+      () =>
+        fetch(`http://${this.env.agentMetrics}/healthz`)
+          .then((r) => r.ok)
+          .catch(() => false),
+      60_000,
+      100,
+    );
   }
   /** Logs of killed processes are kept beside the scenario's data, for the post-mortem of a failure. */
   keepLog(kind: string, p?: Proc) {
@@ -102,9 +110,15 @@ export class Writer {
   private rate: [number, number] = [20, 10];
   private partial?: [string, number];
   /** `format` makes the text of line i (default: numbered plain text). */
-  constructor(private file: string, private tag: string, private format?: (i: number, tag: string) => string) {}
+  constructor(
+    private file: string,
+    private tag: string,
+    private format?: (i: number, tag: string) => string,
+  ) {}
   line(i: number) {
-    return this.format?.(i, this.tag) ?? `seq=${String(i).padStart(7, '0')} ${this.tag} the quick brown fox jumps over the lazy dog ${i % 97}`;
+    return (
+      this.format?.(i, this.tag) ?? `seq=${String(i).padStart(7, '0')} ${this.tag} the quick brown fox jumps over the lazy dog ${i % 97}`
+    );
   }
   writeBatch(count: number) {
     const ls: string[] = [];
@@ -140,14 +154,19 @@ export class Writer {
 }
 
 /** All documents of the scenario's indices: message -> count, plus the total. */
-export async function indexed(prefix: string): Promise<{ total: number; byMessage: Map<string, number>; docs: Array<Record<string, any>> }> {
+export async function indexed(
+  prefix: string,
+): Promise<{ total: number; byMessage: Map<string, number>; docs: Array<Record<string, any>> }> {
   await esJson('POST', `/${prefix}-*/_refresh?ignore_unavailable=true&allow_no_indices=true`);
   const byMessage = new Map<string, number>();
   const docs: Array<Record<string, any>> = [];
   let after: unknown[] | undefined;
   for (;;) {
     const r = await esJson('POST', `/${prefix}-*/_search?ignore_unavailable=true&allow_no_indices=true`, {
-      size: 5000, sort: [{ 'event.id': 'asc' }], _source: ['message', 'event.id', 'log', '@timestamp'], ...(after ? { search_after: after } : {}),
+      size: 5000,
+      sort: [{ 'event.id': 'asc' }],
+      _source: ['message', 'event.id', 'log', '@timestamp'],
+      ...(after ? { search_after: after } : {}),
     });
     const hits = r.hits?.hits ?? [];
     if (hits.length === 0) break;
@@ -177,10 +196,15 @@ export interface Verdict {
 /** Waits until every expected line is indexed (each at least once); names what is missing when it times out. */
 export async function waitIndexed(env: TestEnv, expected: string[], timeoutMs = 120_000) {
   let last = await indexed(env.prefix);
-  await waitFor(`${expected.length} lines indexed`, async () => {
-    last = await indexed(env.prefix);
-    return expected.every((l) => last.byMessage.has(l)) ? true : undefined;
-  }, timeoutMs, 1000).catch((err) => {
+  await waitFor(
+    `${expected.length} lines indexed`,
+    async () => {
+      last = await indexed(env.prefix);
+      return expected.every((l) => last.byMessage.has(l)) ? true : undefined;
+    },
+    timeoutMs,
+    1000,
+  ).catch((err) => {
     const missing = expected.filter((l) => !last.byMessage.has(l));
     throw new Error(`${(err as Error).message}: ${missing.length} missing, e.g. ${missing.slice(0, 3).join(' | ')}`);
   });
@@ -188,7 +212,11 @@ export async function waitIndexed(env: TestEnv, expected: string[], timeoutMs = 
 }
 
 /** Waits until every expected line is indexed, then checks: exactly once each, nothing else, 0 duplicates. */
-export async function verifyExactlyOnce(env: TestEnv, expected: string[], opts: { timeoutMs?: number; extraAllowed?: (m: string) => boolean } = {}) {
+export async function verifyExactlyOnce(
+  env: TestEnv,
+  expected: string[],
+  opts: { timeoutMs?: number; extraAllowed?: (m: string) => boolean } = {},
+) {
   const want = new Set(expected);
   await waitIndexed(env, expected, opts.timeoutMs);
   await new Promise((r) => setTimeout(r, 1500)); // late duplicates would show now
@@ -197,7 +225,13 @@ export async function verifyExactlyOnce(env: TestEnv, expected: string[], opts: 
   const extra = [...last.byMessage.keys()].filter((m) => !want.has(m) && !(opts.extraAllowed?.(m) ?? false));
   const lost = expected.filter((l) => !last.byMessage.has(l));
   expect(lost.length, 'lost lines').toBe(0);
-  expect(dups.length, `duplicate documents, e.g. ${dups.slice(0, 2).map(([m]) => m).join(' | ')}`).toBe(0);
+  expect(
+    dups.length,
+    `duplicate documents, e.g. ${dups
+      .slice(0, 2)
+      .map(([m]) => m)
+      .join(' | ')}`,
+  ).toBe(0);
   expect(extra.slice(0, 3), 'unexpected documents').toEqual([]);
   return { indexed: last.total, duplicates: dups.reduce((a, [, c]) => a + c - 1, 0), lost: lost.length };
 }
@@ -219,11 +253,22 @@ export async function expectBalanced(env: TestEnv) {
   const S = (n: string) => metricValue(env.sinkMetrics, n);
   await new Promise((r) => setTimeout(r, 1200));
   const read = await A('logship_agent_lines_read_total');
-  const agentSide = (await A('logship_agent_lines_produced_total')) + (await A('logship_agent_lines_in_flight')) + (await A('logship_agent_lines_discarded_total')) + (await A('logship_agent_lines_joined_total'));
+  const agentSide =
+    (await A('logship_agent_lines_produced_total')) +
+    (await A('logship_agent_lines_in_flight')) +
+    (await A('logship_agent_lines_discarded_total')) +
+    (await A('logship_agent_lines_joined_total'));
   expect(agentSide, 'agent: read = produced + in flight + discarded + joined').toBe(read);
   const consumed = await S('logship_sink_records_consumed_total');
-  const sinkSide = (await S('logship_sink_documents_created_total')) + (await S('logship_sink_documents_duplicate_total')) + (await S('logship_sink_documents_dead_lettered_total')) + (await S('logship_sink_records_abandoned_total')) + (await S('logship_sink_records_in_flight'));
-  expect(sinkSide, 'sink: consumed = created + duplicate + dead-lettered + abandoned (handed back, consumed again) + in flight').toBe(consumed);
+  const sinkSide =
+    (await S('logship_sink_documents_created_total')) +
+    (await S('logship_sink_documents_duplicate_total')) +
+    (await S('logship_sink_documents_dead_lettered_total')) +
+    (await S('logship_sink_records_abandoned_total')) +
+    (await S('logship_sink_records_in_flight'));
+  expect(sinkSide, 'sink: consumed = created + duplicate + dead-lettered + abandoned (handed back, consumed again) + in flight').toBe(
+    consumed,
+  );
 }
 
 /** After the faults stop, a fresh line is searchable within 30 s. */
@@ -231,10 +276,15 @@ export async function expectFreshLineSearchable(env: TestEnv, file: string) {
   const token = `fresh${Date.now()}`;
   const t0 = Date.now();
   fs.appendFileSync(file, `fresh line ${token}\n`);
-  await waitFor('fresh line searchable', async () => {
-    const r = await run(['search', token, '-c', env.config, '--since', '1h']);
-    return r.stdout.includes(token) || undefined;
-  }, 30_000, 500);
+  await waitFor(
+    'fresh line searchable',
+    async () => {
+      const r = await run(['search', token, '-c', env.config, '--since', '1h']);
+      return r.stdout.includes(token) || undefined;
+    },
+    30_000,
+    500,
+  );
   return Date.now() - t0;
 }
 
@@ -253,7 +303,10 @@ export function record(v: Verdict) {
 
 export function writeReport(all: Verdict[]) {
   const rows = all
-    .map((v) => `| ${v.scenario} | ${v.fault} | ${v.written} | ${v.indexed} | ${v.duplicates} | ${v.lost} | ${v.deadLettered} | ${v.kafkaDuplicates} | ${v.seed} | ${v.others} |`)
+    .map(
+      (v) =>
+        `| ${v.scenario} | ${v.fault} | ${v.written} | ${v.indexed} | ${v.duplicates} | ${v.lost} | ${v.deadLettered} | ${v.kafkaDuplicates} | ${v.seed} | ${v.others} |`,
+    )
     .join('\n');
   const doc = `# Reliability
 

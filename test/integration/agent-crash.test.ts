@@ -15,7 +15,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function rotate(file: string, kind: 'rename' | 'copytruncate') {
   const dir = path.dirname(file);
   const base = path.basename(file);
-  const kept = fs.readdirSync(dir).map((n) => Number(/^.*\.(\d+)$/.exec(n)?.[1])).filter((n) => n > 0).sort((a, b) => b - a);
+  const kept = fs
+    .readdirSync(dir)
+    .map((n) => Number(/^.*\.(\d+)$/.exec(n)?.[1]))
+    .filter((n) => n > 0)
+    .sort((a, b) => b - a);
   for (const n of kept) fs.renameSync(path.join(dir, `${base}.${n}`), path.join(dir, `${base}.${n + 1}`));
   if (kind === 'rename') {
     fs.renameSync(file, `${file}.1`);
@@ -49,7 +53,15 @@ describe('agent: SIGKILL storm', () => {
     })();
     for (let k = 0; k < KILLS; k++) {
       const agent = logship(['agent', '-c', env.config]);
-      await waitFor('agent up', () => fetch(`http://${env.agentMetrics}/healthz`).then((r) => r.ok).catch(() => false), 60_000, 50);
+      await waitFor(
+        'agent up',
+        () =>
+          fetch(`http://${env.agentMetrics}/healthz`)
+            .then((r) => r.ok)
+            .catch(() => false),
+        60_000,
+        50,
+      );
       await sleep(300 + rand() * 1200);
       if (rand() < 0.6) {
         const kind = k % 2 === 0 ? 'copytruncate' : 'rename';

@@ -11,7 +11,14 @@ function startAgent(env: TestEnv) {
 }
 
 async function ready(env: TestEnv) {
-  await waitFor('agent /healthz', () => fetch(`http://${env.agentMetrics}/healthz`).then((r) => r.ok).catch(() => false), 90_000);
+  await waitFor(
+    'agent /healthz',
+    () =>
+      fetch(`http://${env.agentMetrics}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false),
+    90_000,
+  );
 }
 
 describe('agent: files', () => {
@@ -220,7 +227,9 @@ describe('agent: files', () => {
     const s = await waitShipped(env, all, 60_000);
     expect(await agent.stop()).toBe(0);
     expectExactly(await shipped(env), all, { allowDuplicates: true });
-    process.stderr.write(`[kill9] ${all.length} lines written, ${s.records} records in Kafka (${s.records - all.length} re-sent after kill -9)\n`);
+    process.stderr.write(
+      `[kill9] ${all.length} lines written, ${s.records} records in Kafka (${s.records - all.length} re-sent after kill -9)\n`,
+    );
     // The final checkpoint is the file's size: everything acknowledged.
     const cp = Object.values(checkpointOf(env).files)[0];
     expect(cp.offset).toBe(fs.statSync(f).size);
@@ -267,7 +276,17 @@ describe('agent: files', () => {
     fs.writeFileSync(f, bytes);
     const agent = startAgent(env);
     await ready(env);
-    const expected = ['crlf line', pad + '😀tail', 'L'.repeat(8192), 'bad\uFFFD', 'ov\uFFFD\uFFFD', 'su\uFFFD\uFFFD\uFFFD', 'lone\rcr', '', 'after all that'];
+    const expected = [
+      'crlf line',
+      pad + '😀tail',
+      'L'.repeat(8192),
+      'bad\uFFFD',
+      'ov\uFFFD\uFFFD',
+      'su\uFFFD\uFFFD\uFFFD',
+      'lone\rcr',
+      '',
+      'after all that',
+    ];
     const s = await waitShipped(env, expected);
     append(f, ['later line']);
     await waitShipped(env, ['later line']);

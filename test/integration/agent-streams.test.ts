@@ -68,7 +68,10 @@ describe('agent: stdin and logship run', () => {
     expect(blocked).toBe(true);
     // Far less than was offered sits in the spool: bounded by spool_max_bytes plus the pipe's buffers.
     const spoolDir = path.join(env.dir, 'state', 'stdin-full', 'spool');
-    const bytes = fs.readdirSync(spoolDir).flatMap((d) => fs.readdirSync(path.join(spoolDir, d)).map((f) => fs.statSync(path.join(spoolDir, d, f)).size)).reduce((a, b) => a + b, 0);
+    const bytes = fs
+      .readdirSync(spoolDir)
+      .flatMap((d) => fs.readdirSync(path.join(spoolDir, d)).map((f) => fs.statSync(path.join(spoolDir, d, f)).size))
+      .reduce((a, b) => a + b, 0);
     process.stderr.write(`[spoolfull] wrote ${written} bytes before the pipe blocked; spool holds ${bytes} bytes\n`);
     expect(bytes).toBeLessThan(65536 * 2);
     p.child.stdin!.destroy();
@@ -78,7 +81,17 @@ describe('agent: stdin and logship run', () => {
 
   it('run: stdout and stderr as two streams, the exit recorded as an event, the exit code returned', async () => {
     const env = makeEnv('run');
-    const r = await run(['run', '--source', 'job', '-c', env.config, '--', process.execPath, '-e', "console.log('to stdout'); console.error('to stderr'); process.exit(3)"]);
+    const r = await run([
+      'run',
+      '--source',
+      'job',
+      '-c',
+      env.config,
+      '--',
+      process.execPath,
+      '-e',
+      "console.log('to stdout'); console.error('to stderr'); process.exit(3)",
+    ]);
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('to stdout'); // passed through
     const s = await waitShipped(env, ['to stdout', 'to stderr', 'process exited with code 3']);
@@ -91,8 +104,17 @@ describe('agent: stdin and logship run', () => {
 
   it('run: signals are passed to the child, and its exit code is ours', async () => {
     const env = makeEnv('runsig');
-    const p = logship(['run', '--source', 'sig', '-c', env.config, '--', process.execPath, '-e',
-      "process.on('SIGTERM', () => { console.log('child got SIGTERM'); process.exit(7); }); console.log('ready'); setInterval(() => {}, 1000);"]);
+    const p = logship([
+      'run',
+      '--source',
+      'sig',
+      '-c',
+      env.config,
+      '--',
+      process.execPath,
+      '-e',
+      "process.on('SIGTERM', () => { console.log('child got SIGTERM'); process.exit(7); }); console.log('ready'); setInterval(() => {}, 1000);",
+    ]);
     await waitFor('child ready', () => p.stdout().includes('ready'));
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(7);
@@ -128,7 +150,7 @@ describe('agent: multiline, JSON lines, Kafka away', () => {
     expect(s.events.find((e) => e.message.startsWith('java.lang'))!.logship.lines).toBe(5);
   });
 
-  it('JSON lines: fields parsed, pino level named, the line\'s own time is @timestamp, so a re-send keeps its index', async () => {
+  it("JSON lines: fields parsed, pino level named, the line's own time is @timestamp, so a re-send keeps its index", async () => {
     const env = makeEnv('jsonl');
     const line = JSON.stringify({ level: 50, time: Date.UTC(2025, 0, 2, 23, 59, 59, 500), msg: 'pino error', pid: 1 });
     const ecs = JSON.stringify({ '@timestamp': '2025-01-03T00:00:00.250Z', 'log.level': 'WARN', message: 'ecs warn' });
@@ -175,7 +197,11 @@ describe('agent: multiline, JSON lines, Kafka away', () => {
     const ls = lines('away', 0, 20000);
     append(f, ls);
     let agent = logship(['agent', '-c', bad]);
-    await waitFor('agent up', () => fetch(`http://${env.agentMetrics}/healthz`).then((r) => r.ok).catch(() => false));
+    await waitFor('agent up', () =>
+      fetch(`http://${env.agentMetrics}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false),
+    );
     await new Promise((r) => setTimeout(r, 3000));
     const metrics = await (await fetch(`http://${env.agentMetrics}/metrics`)).text();
     const unacked = Number(/^logship_agent_unacked_bytes (\S+)/m.exec(metrics)![1]);

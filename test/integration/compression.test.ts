@@ -15,7 +15,12 @@ const KAFKA_LIBS = path.join(STACK_DIR, 'cache', 'kafka-4.1.1', 'libs');
 const KAFKA_DATA = path.join(STACK_DIR, 'run', 'kafka-data');
 
 function java(cls: string, args: string[], input?: string) {
-  const r = spawnSync('java', ['-cp', `${KAFKA_LIBS}/*`, cls, ...args], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  const r = spawnSync('java', ['-cp', `${KAFKA_LIBS}/*`, cls, ...args], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 120_000,
+  });
   if (r.status !== 0) throw new Error(`${cls} exited ${r.status}: ${r.stderr.slice(-2000)}`);
   return r.stdout;
 }
@@ -25,7 +30,12 @@ function codecsOnDisk(topic: string): Set<string> {
   const files = fs
     .readdirSync(KAFKA_DATA)
     .filter((d) => d.startsWith(`${topic}-`))
-    .flatMap((d) => fs.readdirSync(path.join(KAFKA_DATA, d)).filter((f) => f.endsWith('.log')).map((f) => path.join(KAFKA_DATA, d, f)));
+    .flatMap((d) =>
+      fs
+        .readdirSync(path.join(KAFKA_DATA, d))
+        .filter((f) => f.endsWith('.log'))
+        .map((f) => path.join(KAFKA_DATA, d, f)),
+    );
   const out = java('kafka.tools.DumpLogSegments', ['--files', files.join(',')]);
   return new Set([...out.matchAll(/compresscodec: (\w+)/g)].map((m) => m[1].toLowerCase()));
 }
@@ -53,23 +63,52 @@ describe('Kafka compression: lz4 and zstd', () => {
       const ls = await agentShips(env, `c-${codec}`);
       expect([...codecsOnDisk(env.topic)]).toEqual([codec]);
       const out = java('org.apache.kafka.tools.consumer.ConsoleConsumer', [
-        '--bootstrap-server', BROKER, '--topic', env.topic, '--from-beginning', '--max-messages', String(ls.length), '--timeout-ms', '30000',
+        '--bootstrap-server',
+        BROKER,
+        '--topic',
+        env.topic,
+        '--from-beginning',
+        '--max-messages',
+        String(ls.length),
+        '--timeout-ms',
+        '30000',
       ]);
-      const messages = new Set(out.split('\n').filter(Boolean).map((l) => JSON.parse(l).message as string));
+      const messages = new Set(
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l).message as string),
+      );
       expect(ls.filter((l) => !messages.has(l))).toEqual([]);
     });
 
     it(`sink reads ${codec} batches written by the Java producer`, async () => {
       const env = makeEnv(`comp-java-${codec}`);
       const events = Array.from({ length: 2000 }, (_, i) => testEvent(env.host, `java-${codec}`, i));
-      java('org.apache.kafka.tools.ConsoleProducer', [
-        '--bootstrap-server', BROKER, '--topic', env.topic, '--compression-codec', codec, '--producer-property', 'linger.ms=50', '--batch-size', '500',
-      ], events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      java(
+        'org.apache.kafka.tools.ConsoleProducer',
+        [
+          '--bootstrap-server',
+          BROKER,
+          '--topic',
+          env.topic,
+          '--compression-codec',
+          codec,
+          '--producer-property',
+          'linger.ms=50',
+          '--batch-size',
+          '500',
+        ],
+        events.map((e) => JSON.stringify(e)).join('\n') + '\n',
+      );
       expect([...codecsOnDisk(env.topic)]).toEqual([codec]);
       const sink = await startSink(env.config, env.sinkMetrics);
       await waitFor('every event indexed', async () => (await esCount(env.prefix)) === events.length || undefined, 60_000, 250);
       await sink.stop();
-      await expectExactlyOnce(env.prefix, events.map((e) => e.event.id));
+      await expectExactlyOnce(
+        env.prefix,
+        events.map((e) => e.event.id),
+      );
     });
   }
 });

@@ -11,12 +11,23 @@ describe('operations', () => {
     const env = makeEnv('metrics', { agent: { max_line_bytes: 1024 } });
     const f = path.join(env.logs, 'app.log');
     const plain = Array.from({ length: 97 }, (_, i) => `metric line ${i}`);
-    fs.writeFileSync(f, Buffer.concat([Buffer.from(plain.join('\n') + '\n'), Buffer.from('x'.repeat(5000) + '\n'), Buffer.from([0x41, 0xff, 0x0a]), Buffer.from('{"level":30,"msg":"json"}\n')]));
+    fs.writeFileSync(
+      f,
+      Buffer.concat([
+        Buffer.from(plain.join('\n') + '\n'),
+        Buffer.from('x'.repeat(5000) + '\n'),
+        Buffer.from([0x41, 0xff, 0x0a]),
+        Buffer.from('{"level":30,"msg":"json"}\n'),
+      ]),
+    );
     const size = fs.statSync(f).size;
     const sink = logship(['sink', '-c', env.config]);
     const agent = logship(['agent', '-c', env.config]);
     await waitFor('100 documents', async () => (await esCount(env.prefix)) === 100 || undefined, 60_000);
-    await waitFor('sink counted them', async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_created_total')) === 100 || undefined);
+    await waitFor(
+      'sink counted them',
+      async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_created_total')) === 100 || undefined,
+    );
     await new Promise((r) => setTimeout(r, 1200)); // gauges refresh every second
     const A = (n: string, l?: Record<string, string>) => metricValue(env.agentMetrics, n, l);
     const S = (n: string, l?: Record<string, string>) => metricValue(env.sinkMetrics, n, l);
@@ -32,12 +43,22 @@ describe('operations', () => {
     expect(await A('logship_agent_process_resident_memory_bytes')).toBeGreaterThan(0);
     // read = produced + in flight + discarded + joined
     const read = await A('logship_agent_lines_read_total');
-    const balance = (await A('logship_agent_lines_produced_total')) + (await A('logship_agent_lines_in_flight')) + (await A('logship_agent_lines_discarded_total')) + (await A('logship_agent_lines_joined_total'));
+    const balance =
+      (await A('logship_agent_lines_produced_total')) +
+      (await A('logship_agent_lines_in_flight')) +
+      (await A('logship_agent_lines_discarded_total')) +
+      (await A('logship_agent_lines_joined_total'));
     expect(balance).toBe(read);
     // consumed = created + duplicate + dead-lettered + in flight
     const consumed = await S('logship_sink_records_consumed_total');
     expect(consumed).toBe(100);
-    expect((await S('logship_sink_documents_created_total')) + (await S('logship_sink_documents_duplicate_total')) + (await S('logship_sink_documents_dead_lettered_total')) + (await S('logship_sink_records_abandoned_total')) + (await S('logship_sink_records_in_flight'))).toBe(consumed);
+    expect(
+      (await S('logship_sink_documents_created_total')) +
+        (await S('logship_sink_documents_duplicate_total')) +
+        (await S('logship_sink_documents_dead_lettered_total')) +
+        (await S('logship_sink_records_abandoned_total')) +
+        (await S('logship_sink_records_in_flight')),
+    ).toBe(consumed);
     const text = await (await fetch(`http://${env.sinkMetrics}/metrics`)).text();
     expect(text).toMatch(/logship_sink_bulk_latency_seconds_bucket/);
     expect(text).toMatch(/logship_sink_consumer_lag\{partition="\d+"\} 0/);
@@ -76,7 +97,10 @@ describe('operations', () => {
   });
 
   it('validate: every example config exits 0; a misspelt key exits 78 naming the key path', async () => {
-    const examples = fs.readdirSync(path.join(ROOT, 'config/examples')).filter((f) => f.endsWith('.yaml')).map((f) => path.join(ROOT, 'config/examples', f));
+    const examples = fs
+      .readdirSync(path.join(ROOT, 'config/examples'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => path.join(ROOT, 'config/examples', f));
     expect(examples.length).toBeGreaterThan(0);
     const ok = await run(['validate', ...examples]);
     expect(ok.code).toBe(0);
@@ -104,7 +128,11 @@ describe('operations', () => {
     const p = logship(['tap', '-c', env.config]);
     await waitFor('two events printed', () => p.stdout().trim().split('\n').length >= 2 || undefined);
     expect(await p.stop()).toBe(0);
-    const events = p.stdout().trim().split('\n').map((l) => JSON.parse(l));
+    const events = p
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => e.message)).toEqual(['tap one', 'tap two']);
     expect(fs.existsSync(path.join(env.dir, 'state', 'checkpoints.json'))).toBe(false);
   });

@@ -16,7 +16,12 @@ import { committedOffsets, deriveConfig, stackSh } from '../support/sink-helpers
 function stackEnv(): Record<string, string> {
   const r = spawnSync('bash', [path.join(ROOT, 'stack/stack.sh'), 'env'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`stack.sh env failed: ${r.stderr}`);
-  return Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 const S = stackEnv();
@@ -29,7 +34,9 @@ const sasl = (mechanism: string, extra: Record<string, unknown>) => ({ mechanism
 
 // Every secret any process below is configured with (right and wrong), and everything those processes printed.
 const secrets: string[] = [
-  S.LOGSHIP_STACK_KAFKA_PLAIN_PASSWORD, SCRAM.password, ES_USER.password,
+  S.LOGSHIP_STACK_KAFKA_PLAIN_PASSWORD,
+  SCRAM.password,
+  ES_USER.password,
   Buffer.from(`${ES_USER.username}:${ES_USER.password}`).toString('base64'), // the basic auth header's value
 ];
 const outputs: Array<() => string> = [];
@@ -60,7 +67,11 @@ function esSecure(method: string, p: string, auth: { basic?: typeof ES_USER; api
     const req = https.request(`${ES_URL}${p}`, { method, headers, ca: fs.readFileSync(CA) }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
-      res.on('end', () => (res.statusCode! < 300 ? resolve(JSON.parse(text || '{}')) : reject(new Error(`${method} ${p}: ${res.statusCode} ${text.slice(0, 300)}`))));
+      res.on('end', () =>
+        res.statusCode! < 300
+          ? resolve(JSON.parse(text || '{}'))
+          : reject(new Error(`${method} ${p}: ${res.statusCode} ${text.slice(0, 300)}`)),
+      );
     });
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
@@ -114,33 +125,48 @@ describe('security: TLS and SASL to Kafka, HTTPS and auth to Elasticsearch, secr
 
   it('agent ships over SASL_PLAINTEXT with PLAIN, the password from ${VAR}', async () => {
     const env = makeEnv('sec-plain', {
-      kafka: { brokers: [S.LOGSHIP_STACK_KAFKA_SASL_PLAINTEXT_BROKERS], sasl: { mechanism: 'plain', username: S.LOGSHIP_STACK_KAFKA_PLAIN_USER, password: '${SEC_TEST_PLAIN_PASSWORD}' } },
+      kafka: {
+        brokers: [S.LOGSHIP_STACK_KAFKA_SASL_PLAINTEXT_BROKERS],
+        sasl: { mechanism: 'plain', username: S.LOGSHIP_STACK_KAFKA_PLAIN_USER, password: '${SEC_TEST_PLAIN_PASSWORD}' },
+      },
     });
     await shipThrough(env, 20, { SEC_TEST_PLAIN_PASSWORD: S.LOGSHIP_STACK_KAFKA_PLAIN_PASSWORD });
   });
 
   it('agent ships over SASL_SSL with SCRAM-SHA-256, the password from password_file', async () => {
     const pw = secretFile('kafka.password', SCRAM.password);
-    const env = makeEnv('sec-scram256', { kafka: { brokers: [S.LOGSHIP_STACK_KAFKA_SASL_SSL_BROKERS], tls: tlsOn, sasl: sasl('scram-sha-256', { password_file: pw }) } });
+    const env = makeEnv('sec-scram256', {
+      kafka: { brokers: [S.LOGSHIP_STACK_KAFKA_SASL_SSL_BROKERS], tls: tlsOn, sasl: sasl('scram-sha-256', { password_file: pw }) },
+    });
     await shipThrough(env, 20);
   });
 
   it('agent ships over SASL_SSL with SCRAM-SHA-512, the password from LOGSHIP_KAFKA_SASL_PASSWORD', async () => {
-    const env = makeEnv('sec-scram512', { kafka: { brokers: [S.LOGSHIP_STACK_KAFKA_SASL_SSL_BROKERS], tls: tlsOn, sasl: sasl('scram-sha-512', {}) } });
+    const env = makeEnv('sec-scram512', {
+      kafka: { brokers: [S.LOGSHIP_STACK_KAFKA_SASL_SSL_BROKERS], tls: tlsOn, sasl: sasl('scram-sha-512', {}) },
+    });
     await shipThrough(env, 20, { LOGSHIP_KAFKA_SASL_PASSWORD: SCRAM.password });
   });
 
   it('a wrong password stops the agent with exit 78 and a clear error; nothing is lost, the right one ships it all', async () => {
     const wrong = `wrong-${uniq('pw')}`;
     secrets.push(wrong);
-    const env = makeEnv('sec-wrongpw', { kafka: { brokers: [S.LOGSHIP_STACK_KAFKA_SASL_SSL_BROKERS], tls: tlsOn, sasl: sasl('scram-sha-512', { password: '${SEC_TEST_KAFKA_PASSWORD}' }) } });
+    const env = makeEnv('sec-wrongpw', {
+      kafka: {
+        brokers: [S.LOGSHIP_STACK_KAFKA_SASL_SSL_BROKERS],
+        tls: tlsOn,
+        sasl: sasl('scram-sha-512', { password: '${SEC_TEST_KAFKA_PASSWORD}' }),
+      },
+    });
     const want = lines('wrongpw', 0, 30);
     append(path.join(env.logs, 'app.log'), want);
     const t0 = Date.now();
     const bad = await runTracked(['agent', '-c', env.config], { env: { SEC_TEST_KAFKA_PASSWORD: wrong }, timeoutMs: 30_000 });
     expect(bad.code).toBe(78); // the service managers' "do not restart": no crash loop
     expect(Date.now() - t0).toBeLessThan(20_000);
-    expect(bad.stderr).toMatch(/logship: Kafka at 127\.0\.0\.1:\d+: authentication failed \(SASL SCRAM SHA512 authentication failed: .*\): check kafka\.sasl\.mechanism, username and password \(LOGSHIP_ERR_KAFKA_AUTH\)/);
+    expect(bad.stderr).toMatch(
+      /logship: Kafka at 127\.0\.0\.1:\d+: authentication failed \(SASL SCRAM SHA512 authentication failed: .*\): check kafka\.sasl\.mechanism, username and password \(LOGSHIP_ERR_KAFKA_AUTH\)/,
+    );
     // Its checkpoint did not move past anything: every line is still to be sent.
     const cp = fs.existsSync(path.join(env.dir, 'state', 'checkpoints.json')) ? Object.values(checkpointOf(env).files) : [];
     expect(cp.every((f) => f.offset === 0)).toBe(true);
@@ -167,13 +193,22 @@ describe('security: TLS and SASL to Kafka, HTTPS and auth to Elasticsearch, secr
   it('agent and sink over SASL_SSL SCRAM-SHA-512 into HTTPS Elasticsearch with basic auth; search finds the lines', async () => {
     await esUp();
     const env = makeEnv('sec-basic', {
-      kafka: { brokers: [S.LOGSHIP_STACK_KAFKA_SASL_SSL_BROKERS], tls: tlsOn, sasl: sasl('scram-sha-512', { password: '${SEC_TEST_KAFKA_PASSWORD}' }) },
+      kafka: {
+        brokers: [S.LOGSHIP_STACK_KAFKA_SASL_SSL_BROKERS],
+        tls: tlsOn,
+        sasl: sasl('scram-sha-512', { password: '${SEC_TEST_KAFKA_PASSWORD}' }),
+      },
       elasticsearch: { url: ES_URL, ca_file: CA, username: ES_USER.username, password_file: secretFile('es.password', ES_USER.password) },
     });
     const procEnv = { SEC_TEST_KAFKA_PASSWORD: SCRAM.password };
     const sink = track(logship(['sink', '-c', env.config], { env: procEnv }));
     await shipThrough(env, 25, procEnv);
-    await waitFor('25 documents in the secured Elasticsearch', async () => (await secureCount(env.prefix, { basic: ES_USER })) === 25 || undefined, 60_000, 300);
+    await waitFor(
+      '25 documents in the secured Elasticsearch',
+      async () => (await secureCount(env.prefix, { basic: ES_USER })) === 25 || undefined,
+      60_000,
+      300,
+    );
     const search = await runTracked(['search', 'some text', '-c', env.config, '--since', '10m', '--limit', '100'], { env: procEnv });
     expect(search.code).toBe(0);
     expect(search.stdout.trim().split('\n')).toHaveLength(25);
@@ -188,10 +223,25 @@ describe('security: TLS and SASL to Kafka, HTTPS and auth to Elasticsearch, secr
       elasticsearch: { url: ES_URL, ca_file: CA },
     });
     // The privileges docs/OPERATIONS.md gives a sink's key, on this test's index prefix.
-    const key = await esSecure('POST', '/_security/api_key', { basic: ES_USER }, {
-      name: uniq('logship-test'),
-      role_descriptors: { logship: { cluster: ['monitor', 'manage_index_templates'], indices: [{ names: [`${env.prefix}-*`], privileges: ['create_doc', 'create_index', 'read', 'view_index_metadata', 'monitor', 'delete_index'] }] } },
-    });
+    const key = await esSecure(
+      'POST',
+      '/_security/api_key',
+      { basic: ES_USER },
+      {
+        name: uniq('logship-test'),
+        role_descriptors: {
+          logship: {
+            cluster: ['monitor', 'manage_index_templates'],
+            indices: [
+              {
+                names: [`${env.prefix}-*`],
+                privileges: ['create_doc', 'create_index', 'read', 'view_index_metadata', 'monitor', 'delete_index'],
+              },
+            ],
+          },
+        },
+      },
+    );
     secrets.push(key.encoded, key.api_key);
     const cfg = deriveConfig(env, 'apikey', { elasticsearch: { api_key_file: secretFile('es.api_key', key.encoded) } });
     const procEnv = { LOGSHIP_KAFKA_SASL_PASSWORD: SCRAM.password };
@@ -200,34 +250,68 @@ describe('security: TLS and SASL to Kafka, HTTPS and auth to Elasticsearch, secr
     await waitFor('15 documents', async () => (await secureCount(env.prefix, { basic: ES_USER })) === 15 || undefined, 60_000, 300);
     const search = await runTracked(['search', '-c', cfg, '--since', '10m', '--json'], { env: procEnv });
     expect(search.code).toBe(0);
-    expect(search.stdout.trim().split('\n').map((l) => JSON.parse(l).host.name)).toEqual(Array(15).fill(env.host));
+    expect(
+      search.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).host.name),
+    ).toEqual(Array(15).fill(env.host));
     expect(await sink.stop()).toBe(0);
   });
 
   it('test-output passes against the secured Kafka and Elasticsearch, and fails clearly (78) with a wrong CA or password', async () => {
     await esUp();
-    const base = { kafka: { brokers: [S.LOGSHIP_STACK_KAFKA_SASL_SSL_BROKERS], tls: tlsOn, sasl: sasl('scram-sha-512', { password: SCRAM.password }) }, elasticsearch: { url: ES_URL, ca_file: CA, ...ES_USER } };
+    const base = {
+      kafka: { brokers: [S.LOGSHIP_STACK_KAFKA_SASL_SSL_BROKERS], tls: tlsOn, sasl: sasl('scram-sha-512', { password: SCRAM.password }) },
+      elasticsearch: { url: ES_URL, ca_file: CA, ...ES_USER },
+    };
     const ok = await runTracked(['test-output', '-c', makeEnv('sec-to-ok', base).config]);
     expect(ok.stdout).toMatch(/^ok +kafka 127\.0\.0\.1:\d+: topics .* exist$/m);
     expect(ok.stdout).toMatch(/^ok +kafka: record written with acks=-1/m);
     expect(ok.stdout).toMatch(/^ok +elasticsearch https:\/\/127\.0\.0\.1:\d+: version 8\.19\.\d+, cluster logship-secure$/m);
 
     const wrongCaFile = wrongCa();
-    const badCa = await runTracked(['test-output', '-c', makeEnv('sec-to-ca', base).config, '--set', `kafka.tls.ca_file=${wrongCaFile}`, '--set', `elasticsearch.ca_file=${wrongCaFile}`]);
+    const badCa = await runTracked([
+      'test-output',
+      '-c',
+      makeEnv('sec-to-ca', base).config,
+      '--set',
+      `kafka.tls.ca_file=${wrongCaFile}`,
+      '--set',
+      `elasticsearch.ca_file=${wrongCaFile}`,
+    ]);
     expect(badCa.code).toBe(78);
-    expect(badCa.stdout).toMatch(/^FAIL kafka 127\.0\.0\.1:\d+: the broker's TLS certificate is not trusted \([A-Z_]+\): check kafka\.tls\.ca_file$/m);
-    expect(badCa.stdout).toMatch(/^FAIL elasticsearch https:\/\/127\.0\.0\.1:\d+: the server's TLS certificate is not trusted \([A-Z_]+\): check elasticsearch\.ca_file$/m);
+    expect(badCa.stdout).toMatch(
+      /^FAIL kafka 127\.0\.0\.1:\d+: the broker's TLS certificate is not trusted \([A-Z_]+\): check kafka\.tls\.ca_file$/m,
+    );
+    expect(badCa.stdout).toMatch(
+      /^FAIL elasticsearch https:\/\/127\.0\.0\.1:\d+: the server's TLS certificate is not trusted \([A-Z_]+\): check elasticsearch\.ca_file$/m,
+    );
 
     const wrongK = `wrong-${uniq('k')}`;
     const wrongE = `wrong-${uniq('e')}`;
     secrets.push(wrongK, wrongE);
-    const badPw = await runTracked(['test-output', '-c', makeEnv('sec-to-pw', base).config, '--set', `kafka.sasl.password=${wrongK}`, '--set', `elasticsearch.password=${wrongE}`]);
+    const badPw = await runTracked([
+      'test-output',
+      '-c',
+      makeEnv('sec-to-pw', base).config,
+      '--set',
+      `kafka.sasl.password=${wrongK}`,
+      '--set',
+      `elasticsearch.password=${wrongE}`,
+    ]);
     expect(badPw.code).toBe(78);
-    expect(badPw.stdout).toMatch(/^FAIL kafka 127\.0\.0\.1:\d+: authentication failed \(SASL SCRAM SHA512 authentication failed: .*\): check kafka\.sasl\.mechanism, username and password$/m);
-    expect(badPw.stdout).toMatch(/^FAIL elasticsearch https:\/\/127\.0\.0\.1:\d+: authentication failed \(401: unable to authenticate user \[[^\]]+\].*\): check elasticsearch\.username and password, or api_key$/m);
+    expect(badPw.stdout).toMatch(
+      /^FAIL kafka 127\.0\.0\.1:\d+: authentication failed \(SASL SCRAM SHA512 authentication failed: .*\): check kafka\.sasl\.mechanism, username and password$/m,
+    );
+    expect(badPw.stdout).toMatch(
+      /^FAIL elasticsearch https:\/\/127\.0\.0\.1:\d+: authentication failed \(401: unable to authenticate user \[[^\]]+\].*\): check elasticsearch\.username and password, or api_key$/m,
+    );
 
     // The sink refuses to start on the same wrong Elasticsearch password (it installs its template first).
-    const sink = await runTracked(['sink', '-c', makeEnv('sec-sink-espw', base).config, '--set', `elasticsearch.password=${wrongE}`], { timeoutMs: 30_000 });
+    const sink = await runTracked(['sink', '-c', makeEnv('sec-sink-espw', base).config, '--set', `elasticsearch.password=${wrongE}`], {
+      timeoutMs: 30_000,
+    });
     expect(sink.code).toBe(78);
     expect(sink.stderr).toMatch(/authentication failed \(401: .*\(LOGSHIP_ERR_ES_AUTH\)/);
   });

@@ -3,7 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../common/event.js';
 import { esCount, freePort, makeEnv, metricValue, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
-import { committedToEnd, deriveConfig, expectExactlyOnce, groupState, produceEvents, startSink, testEvent } from '../support/sink-helpers.js';
+import {
+  committedToEnd,
+  deriveConfig,
+  expectExactlyOnce,
+  groupState,
+  produceEvents,
+  startSink,
+  testEvent,
+} from '../support/sink-helpers.js';
 
 const N = 3000;
 
@@ -27,11 +35,19 @@ describe('sink: exact dedup by event id', () => {
     const t0 = Date.now();
     await produceEvents(env.topic, events);
     await waitFor('every event indexed', async () => (await esCount(env.prefix)) === N || undefined, 60_000, 250);
-    await waitFor('every event counted as created', async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_created_total')) === N || undefined);
+    await waitFor(
+      'every event counted as created',
+      async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_created_total')) === N || undefined,
+    );
     expect(await metricValue(env.sinkMetrics, 'logship_sink_documents_duplicate_total')).toBe(0);
 
     await produceEvents(env.topic, events);
-    await waitFor('the second copies counted as duplicates', async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_duplicate_total')) === N || undefined, 60_000, 250);
+    await waitFor(
+      'the second copies counted as duplicates',
+      async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_duplicate_total')) === N || undefined,
+      60_000,
+      250,
+    );
     const summary = await expectExactlyOnce(env.prefix, ids());
     expect(await metricValue(env.sinkMetrics, 'logship_sink_documents_created_total')).toBe(N);
     expect(await metricValue(env.sinkMetrics, 'logship_sink_records_consumed_total')).toBe(2 * N);
@@ -49,7 +65,9 @@ describe('sink: exact dedup by event id', () => {
     expect(g.members).toBe(0);
     expect(g.state).toBe('Empty');
     expect((await committedToEnd(env.group, env.topic)).ok).toBe(true);
-    process.stderr.write(`[sink-dedup] SIGTERM: exit 0 after ${stopMs} ms, group ${g.state} with ${g.members} members, offsets at the end\n`);
+    process.stderr.write(
+      `[sink-dedup] SIGTERM: exit 0 after ${stopMs} ms, group ${g.state} with ${g.members} members, offsets at the end\n`,
+    );
   });
 
   it('a replay of the topic from offset 0 by a new consumer group leaves the document count unchanged', async () => {
@@ -57,11 +75,21 @@ describe('sink: exact dedup by event id', () => {
     const cfg = deriveConfig(env, 'replay', { sink: { group_id: `${env.group}-replay`, metrics_listen: metrics } });
     const t0 = Date.now();
     sink = await startSink(cfg, metrics);
-    await waitFor('the whole topic replayed', async () => (await metricValue(metrics, 'logship_sink_documents_duplicate_total')) === 2 * N || undefined, 90_000, 250);
+    await waitFor(
+      'the whole topic replayed',
+      async () => (await metricValue(metrics, 'logship_sink_documents_duplicate_total')) === 2 * N || undefined,
+      90_000,
+      250,
+    );
     expect(await metricValue(metrics, 'logship_sink_documents_created_total')).toBe(0);
     const summary = await expectExactlyOnce(env.prefix, ids());
-    await waitFor('the replay group committed to the end', async () => (await committedToEnd(`${env.group}-replay`, env.topic)).ok || undefined);
+    await waitFor(
+      'the replay group committed to the end',
+      async () => (await committedToEnd(`${env.group}-replay`, env.topic)).ok || undefined,
+    );
     expect(await sink.stop('SIGTERM')).toBe(0);
-    process.stderr.write(`[sink-dedup] replay of ${2 * N} records by a new group: 0 created, ${2 * N} duplicates; ${summary}; ${Date.now() - t0} ms\n`);
+    process.stderr.write(
+      `[sink-dedup] replay of ${2 * N} records by a new group: 0 created, ${2 * N} duplicates; ${summary}; ${Date.now() - t0} ms\n`,
+    );
   });
 });

@@ -7,7 +7,13 @@ import type { DeadLetter } from '../../sink/dead-letter.js';
 import { esCount, kafka, makeEnv, metricValue, readTopic, run, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
 import { committedToEnd, expectExactlyOnce, startSink, testEvent } from '../support/sink-helpers.js';
 
-interface Bad { name: string; stage: 'decode' | 'index'; reason: RegExp; value: Buffer | null; key: string }
+interface Bad {
+  name: string;
+  stage: 'decode' | 'index';
+  reason: RegExp;
+  value: Buffer | null;
+  key: string;
+}
 
 function badRecords(): Bad[] {
   const ev = (offset: number, f: (e: Record<string, any>) => void): Buffer => {
@@ -18,19 +24,61 @@ function badRecords(): Bad[] {
   const mapping = /pars|date|boolean|integer|object/i;
   return [
     // Valid events whose fields conflict with the index mapping: Elasticsearch refuses them (400 per item).
-    { name: 'event.created not a date', stage: 'index', reason: mapping, key: 'dlq-a', value: ev(1_000_001, (e) => (e.event.created = 'not-a-date')) },
-    { name: 'log.level an object', stage: 'index', reason: mapping, key: 'dlq-b', value: ev(1_000_002, (e) => (e.log.level = { nested: 'object' })) },
-    { name: 'log.truncated not a boolean', stage: 'index', reason: mapping, key: 'dlq-a', value: ev(1_000_003, (e) => (e.log.truncated = 'maybe')) },
-    { name: 'logship.lines not an integer', stage: 'index', reason: mapping, key: 'dlq-b', value: ev(1_000_004, (e) => (e.logship.lines = 'three')) },
+    {
+      name: 'event.created not a date',
+      stage: 'index',
+      reason: mapping,
+      key: 'dlq-a',
+      value: ev(1_000_001, (e) => (e.event.created = 'not-a-date')),
+    },
+    {
+      name: 'log.level an object',
+      stage: 'index',
+      reason: mapping,
+      key: 'dlq-b',
+      value: ev(1_000_002, (e) => (e.log.level = { nested: 'object' })),
+    },
+    {
+      name: 'log.truncated not a boolean',
+      stage: 'index',
+      reason: mapping,
+      key: 'dlq-a',
+      value: ev(1_000_003, (e) => (e.log.truncated = 'maybe')),
+    },
+    {
+      name: 'logship.lines not an integer',
+      stage: 'index',
+      reason: mapping,
+      key: 'dlq-b',
+      value: ev(1_000_004, (e) => (e.logship.lines = 'three')),
+    },
     // Date.parse reads it, Elasticsearch's strict_date_optional_time does not.
-    { name: '@timestamp not ISO', stage: 'index', reason: mapping, key: 'dlq-a', value: ev(1_000_005, (e) => (e['@timestamp'] = '2026-11-27 04:13:55')) },
+    {
+      name: '@timestamp not ISO',
+      stage: 'index',
+      reason: mapping,
+      key: 'dlq-a',
+      value: ev(1_000_005, (e) => (e['@timestamp'] = '2026-11-27 04:13:55')),
+    },
     // Records that are not events of this version.
     { name: 'not JSON', stage: 'decode', reason: /not JSON/, key: 'dlq-a', value: Buffer.from('GET /index.html 200 {not json') },
     { name: 'unknown version', stage: 'decode', reason: /unknown event version 99/, key: 'dlq-b', value: ev(1_000_006, (e) => (e.v = 99)) },
     { name: 'no event.id', stage: 'decode', reason: /missing event\.id/, key: 'dlq-a', value: ev(1_000_007, (e) => delete e.event.id) },
     { name: 'no message', stage: 'decode', reason: /missing message/, key: 'dlq-b', value: ev(1_000_008, (e) => delete e.message) },
-    { name: 'log.offset a string', stage: 'decode', reason: /log\.offset/, key: 'dlq-a', value: ev(1_000_009, (e) => (e.log.offset = 'not-a-number')) },
-    { name: 'host.name an object', stage: 'decode', reason: /host\.name/, key: 'dlq-b', value: ev(1_000_010, (e) => (e.host.name = { first: 'web' })) },
+    {
+      name: 'log.offset a string',
+      stage: 'decode',
+      reason: /log\.offset/,
+      key: 'dlq-a',
+      value: ev(1_000_009, (e) => (e.log.offset = 'not-a-number')),
+    },
+    {
+      name: 'host.name an object',
+      stage: 'decode',
+      reason: /host\.name/,
+      key: 'dlq-b',
+      value: ev(1_000_010, (e) => (e.host.name = { first: 'web' })),
+    },
     { name: 'empty value', stage: 'decode', reason: /empty/, key: 'dlq-a', value: null },
     { name: 'binary value', stage: 'decode', reason: /not JSON/, key: 'dlq-b', value: Buffer.from([0xff, 0xfe, 0x00, 0x7b]) },
   ];
@@ -47,7 +95,11 @@ describe('sink: dead letters', () => {
   const listDlq = async (): Promise<DeadLetter[]> => {
     const r = await run(['dlq', 'list', '--json', '-c', env.config]);
     expect(r.code, r.stderr).toBe(0);
-    return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as DeadLetter);
+    return r.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as DeadLetter);
   };
 
   beforeAll(async () => {
@@ -77,10 +129,16 @@ describe('sink: dead letters', () => {
     await p.disconnect();
 
     await waitFor('every good event indexed', async () => (await esCount(env.prefix)) === good.length || undefined, 60_000, 250);
-    await waitFor('every bad record dead-lettered', async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_dead_lettered_total')) === bad.length || undefined);
+    await waitFor(
+      'every bad record dead-lettered',
+      async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_dead_lettered_total')) === bad.length || undefined,
+    );
     expect(await metricValue(env.sinkMetrics, 'logship_sink_documents_dead_lettered_total', { stage: 'decode' })).toBe(nDecode);
     expect(await metricValue(env.sinkMetrics, 'logship_sink_documents_dead_lettered_total', { stage: 'index' })).toBe(nIndex);
-    const summary = await expectExactlyOnce(env.prefix, good.map((e) => e.event.id));
+    const summary = await expectExactlyOnce(
+      env.prefix,
+      good.map((e) => e.event.id),
+    );
 
     // The partitions moved on: committed past the dead letters, to the end.
     const committed = await waitFor('offsets committed to the end', async () => {
@@ -132,13 +190,18 @@ describe('sink: dead letters', () => {
     );
     for (const x of replayed) expect(bad.some((b) => b.key === x.key)).toBe(true);
     // They fail again for the same reasons and come back to the DLQ; nothing good is touched.
-    await waitFor('the replayed records dead-lettered again', async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_dead_lettered_total')) === 2 * bad.length || undefined);
+    await waitFor(
+      'the replayed records dead-lettered again',
+      async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_dead_lettered_total')) === 2 * bad.length || undefined,
+    );
     expect(await esCount(env.prefix)).toBe(good.length);
     // The replay group remembers how far it got: a second replay sends only the letters that arrived since.
     const r2 = await run(['dlq', 'replay', '--dry-run', '-c', env.config]);
     expect(r2.stderr).toContain(`would replay ${2 * bad.length} dead letter(s)`);
     const r3 = await run(['dlq', 'replay', '-c', env.config]);
     expect(r3.stderr).toContain(`replayed ${bad.length} dead letter(s)`);
-    process.stderr.write(`[sink-dlq] replay: ${bad.length} originals back in ${env.topic}, dead-lettered again; a second replay sent only the ${bad.length} new letters\n`);
+    process.stderr.write(
+      `[sink-dlq] replay: ${bad.length} originals back in ${env.topic}, dead-lettered again; a second replay sent only the ${bad.length} new letters\n`,
+    );
   });
 });

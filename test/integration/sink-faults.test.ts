@@ -4,7 +4,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../common/event.js';
 import { ES, esCount, freePort, makeEnv, metricValue, run, waitFor, type Proc } from '../support/helpers.js';
-import { committedOffsets, committedToEnd, deriveConfig, drained, expectExactlyOnce, groupState, produceEvents, sinkAccounting, startEsProxy, startSink, testEvent, type EsProxy } from '../support/sink-helpers.js';
+import {
+  committedOffsets,
+  committedToEnd,
+  deriveConfig,
+  drained,
+  expectExactlyOnce,
+  groupState,
+  produceEvents,
+  sinkAccounting,
+  startEsProxy,
+  startSink,
+  testEvent,
+  type EsProxy,
+} from '../support/sink-helpers.js';
 
 describe('sink: Elasticsearch faults through a proxy', () => {
   let sink: Proc | undefined;
@@ -23,7 +36,15 @@ describe('sink: Elasticsearch faults through a proxy', () => {
     const t0 = Date.now();
     const LIMIT = 16 * 1024;
     proxy = await startEsProxy((body) =>
-      body.length > LIMIT ? { status: 413, body: { error: { type: 'content_too_long_exception', reason: `request body is too large (${body.length} > ${LIMIT})` }, status: 413 } } : undefined,
+      body.length > LIMIT
+        ? {
+            status: 413,
+            body: {
+              error: { type: 'content_too_long_exception', reason: `request body is too large (${body.length} > ${LIMIT})` },
+              status: 413,
+            },
+          }
+        : undefined,
     );
     const env = makeEnv('sink-413', { elasticsearch: { url: proxy.url }, sink: { bulk: { max_docs: 1000, concurrency: 2 } } });
     const events: LogEvent[] = [];
@@ -32,15 +53,24 @@ describe('sink: Elasticsearch faults through a proxy', () => {
     sink = await startSink(env.config, env.sinkMetrics);
     await produceEvents(env.topic, [...events.slice(0, 1000), huge, ...events.slice(1000)]);
     await waitFor('every event indexed', async () => (await esCount(env.prefix)) === events.length || undefined, 60_000, 250);
-    await waitFor('the huge one dead-lettered', async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_dead_lettered_total')) === 1 || undefined);
+    await waitFor(
+      'the huge one dead-lettered',
+      async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_dead_lettered_total')) === 1 || undefined,
+    );
     await waitFor('offsets committed to the end', async () => (await committedToEnd(env.group, env.topic)).ok || undefined);
-    const summary = await expectExactlyOnce(env.prefix, events.map((e) => e.event.id));
+    const summary = await expectExactlyOnce(
+      env.prefix,
+      events.map((e) => e.event.id),
+    );
     const splits = await metricValue(env.sinkMetrics, 'logship_sink_bulk_requests_total', { outcome: 'split' });
     expect(proxy.refused.length).toBeGreaterThan(0);
     expect(splits).toBeGreaterThan(0);
     expect(Math.max(...proxy.passed)).toBeLessThanOrEqual(LIMIT);
     const dlq = await run(['dlq', 'list', '--json', '-c', env.config]);
-    const letters = dlq.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const letters = dlq.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ stage: 'index', status: 413, event_id: huge.event.id });
     expect(await sink.stop('SIGTERM')).toBe(0);
@@ -64,16 +94,24 @@ describe('sink: Elasticsearch faults through a proxy', () => {
     await produceEvents(env.topic, events);
     await waitFor('every event indexed', async () => (await esCount(env.prefix)) === events.length || undefined, 90_000, 500);
     await waitFor('offsets committed to the end', async () => (await committedToEnd(env.group, env.topic)).ok || undefined, 30_000);
-    const summary = await expectExactlyOnce(env.prefix, events.map((e) => e.event.id));
+    const summary = await expectExactlyOnce(
+      env.prefix,
+      events.map((e) => e.event.id),
+    );
     const rebalances = await metricValue(env.sinkMetrics, 'logship_sink_rebalances_total');
     const dup = await metricValue(env.sinkMetrics, 'logship_sink_documents_duplicate_total');
-    const joins = sink.stderr().split('\n').filter((l) => l.includes('joined the consumer group')).length;
+    const joins = sink
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('joined the consumer group')).length;
     // Each request took longer than the session: without heartbeats meanwhile the group would have dropped the member.
     expect(rebalances).toBe(0);
     expect(joins).toBe(1);
     expect(dup).toBe(0);
     expect(await sink.stop('SIGTERM')).toBe(0);
-    process.stderr.write(`[sink-faults] slow ES: ${proxy.passed.length} bulk requests of ${DELAY} ms each, session 6000 ms: ${rebalances} rebalances, ${joins} join, ${dup} duplicates; ${summary}; ${Date.now() - t0} ms\n`);
+    process.stderr.write(
+      `[sink-faults] slow ES: ${proxy.passed.length} bulk requests of ${DELAY} ms each, session 6000 ms: ${rebalances} rebalances, ${joins} join, ${dup} duplicates; ${summary}; ${Date.now() - t0} ms\n`,
+    );
   }, 150_000);
 
   it('SIGTERM with a bulk hanging: waits shutdown_grace_ms, abandons the rest, commits exactly what was indexed, leaves the group', async () => {
@@ -115,7 +153,10 @@ describe('sink: Elasticsearch faults through a proxy', () => {
     sink = await startSink(direct, env.sinkMetrics);
     await waitFor('every event indexed', async () => (await esCount(env.prefix)) === events.length || undefined, 60_000, 250);
     await waitFor('offsets committed to the end', async () => (await committedToEnd(env.group, env.topic)).ok || undefined);
-    const summary = await expectExactlyOnce(env.prefix, events.map((e) => e.event.id));
+    const summary = await expectExactlyOnce(
+      env.prefix,
+      events.map((e) => e.event.id),
+    );
     expect(await metricValue(env.sinkMetrics, 'logship_sink_documents_duplicate_total')).toBe(0);
     expect(await sink.stop('SIGTERM')).toBe(0);
     process.stderr.write(
@@ -137,20 +178,33 @@ describe('sink: Elasticsearch faults through a proxy', () => {
     await produceEvents(env.topic, events);
     const a = await startSink(env.config, env.sinkMetrics);
     extra.push(a);
-    await waitFor('sink A with bulk requests hanging', async () => ((await metricValue(env.sinkMetrics, 'logship_sink_records_in_flight')) > 0 ? true : undefined), 30_000, 100);
+    await waitFor(
+      'sink A with bulk requests hanging',
+      async () => ((await metricValue(env.sinkMetrics, 'logship_sink_records_in_flight')) > 0 ? true : undefined),
+      30_000,
+      100,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     // B joins: the group rebalances. A hears it on its next heartbeat, cancels its hanging requests and rejoins
     // without waiting for them (20 s) — its session stays alive all along, so the group does not wait for a timeout.
     const bMetrics = `127.0.0.1:${freePort()}`;
     const tJoin = Date.now();
     sink = await startSink(deriveConfig(env, 'b', { sink: { metrics_listen: bMetrics } }), bMetrics);
-    await waitFor('B assigned partitions', async () => (sink!.stderr().includes('joined the consumer group') ? true : undefined), 30_000, 100);
+    await waitFor(
+      'B assigned partitions',
+      async () => (sink!.stderr().includes('joined the consumer group') ? true : undefined),
+      30_000,
+      100,
+    );
     const joinMs = Date.now() - tJoin;
     expect(joinMs).toBeLessThan(DELAY / 2);
     // From here on Elasticsearch answers at once: both members finish their partitions.
     proxy.setBulk(() => undefined);
     await drained(env.group, env.topic, env.prefix, events.length, 90_000);
-    const summary = await expectExactlyOnce(env.prefix, events.map((e) => e.event.id));
+    const summary = await expectExactlyOnce(
+      env.prefix,
+      events.map((e) => e.event.id),
+    );
     const accA = await sinkAccounting(env.sinkMetrics);
     const accB = await sinkAccounting(bMetrics);
     expect(accA.abandoned).toBeGreaterThan(0);

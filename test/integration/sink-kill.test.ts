@@ -30,12 +30,23 @@ describe('sink: SIGKILL mid-bulk', () => {
       for (let k = 0; k < KILLS; k++) {
         if (k > 0) sink = await startSink(env.config, env.sinkMetrics);
         // Wait until this process is working: it has indexed something and has records in hand right now.
-        await waitFor(`sink #${k + 1} indexing`, async () => ((await m('logship_sink_documents_created_total')) + (await m('logship_sink_documents_duplicate_total')) > 0 ? true : undefined), 60_000, 50);
+        await waitFor(
+          `sink #${k + 1} indexing`,
+          async () =>
+            (await m('logship_sink_documents_created_total')) + (await m('logship_sink_documents_duplicate_total')) > 0 ? true : undefined,
+          60_000,
+          50,
+        );
         await new Promise((r) => setTimeout(r, 300 + Math.random() * 1500));
-        const inflight = await waitFor(`sink #${k + 1} with records in flight`, async () => {
-          const n = await m('logship_sink_records_in_flight');
-          return n > 0 ? n : undefined;
-        }, 10_000, 5);
+        const inflight = await waitFor(
+          `sink #${k + 1} with records in flight`,
+          async () => {
+            const n = await m('logship_sink_records_in_flight');
+            return n > 0 ? n : undefined;
+          },
+          10_000,
+          5,
+        );
         const created = await m('logship_sink_documents_created_total');
         const dup = await m('logship_sink_documents_duplicate_total');
         sink.child.kill('SIGKILL');
@@ -51,7 +62,10 @@ describe('sink: SIGKILL mid-bulk', () => {
     sink = await startSink(env.config, env.sinkMetrics);
     await drained(env.group, env.topic, env.prefix, n, 90_000);
     const finalDup = await m('logship_sink_documents_duplicate_total');
-    const summary = await expectExactlyOnce(env.prefix, stream.events.map((e) => e.event.id));
+    const summary = await expectExactlyOnce(
+      env.prefix,
+      stream.events.map((e) => e.event.id),
+    );
     expect(midBulk).toBe(KILLS);
     // The kills did cut work short: records were delivered again and answered 409.
     expect(seenDup + finalDup).toBeGreaterThan(0);

@@ -9,7 +9,10 @@ import { committedToEnd, createTopic, expectExactlyOnce, produceEvents, stackSh,
 
 async function writeRejections(): Promise<number> {
   const r = await esJson('GET', '/_nodes/stats/thread_pool?filter_path=nodes.*.thread_pool.write');
-  return Object.values(r.nodes as Record<string, { thread_pool: { write: { rejected: number } } }>).reduce((s, n) => s + n.thread_pool.write.rejected, 0);
+  return Object.values(r.nodes as Record<string, { thread_pool: { write: { rejected: number } } }>).reduce(
+    (s, n) => s + n.thread_pool.write.rejected,
+    0,
+  );
 }
 
 describe('sink: per-item 429s from a write queue of 1', () => {
@@ -45,7 +48,10 @@ describe('sink: per-item 429s from a write queue of 1', () => {
     sink = await startSink(env.config, env.sinkMetrics);
     await waitFor('every event indexed', async () => (await esCount(env.prefix)) === events.length || undefined, 120_000, 500);
     await waitFor('offsets committed to the end', async () => (await committedToEnd(env.group, env.topic)).ok || undefined, 30_000);
-    const summary = await expectExactlyOnce(env.prefix, events.map((e) => e.event.id));
+    const summary = await expectExactlyOnce(
+      env.prefix,
+      events.map((e) => e.event.id),
+    );
     const m = (name: string, labels?: Record<string, string>) => metricValue(env.sinkMetrics, name, labels);
     const retried = await m('logship_sink_items_retried_total');
     const retriedAlone = await m('logship_sink_items_retried_total', { scope: 'item' });

@@ -5,7 +5,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEnv, metricValue, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
-import { committedOffsets, drained, expectExactlyOnce, sinkAccounting, stackSh, startSink, streamEvents, topicEnds } from '../support/sink-helpers.js';
+import {
+  committedOffsets,
+  drained,
+  expectExactlyOnce,
+  sinkAccounting,
+  stackSh,
+  startSink,
+  streamEvents,
+  topicEnds,
+} from '../support/sink-helpers.js';
 
 const OUTAGE_MS = Number(process.env.LOGSHIP_TEST_OUTAGE_MS ?? 60_000);
 
@@ -37,7 +46,12 @@ describe('sink: Elasticsearch stopped for 60 s under load', () => {
     let retriedDuring = 0;
     let lagDuring = 0;
     try {
-      await waitFor('the sink indexing', async () => ((await m('logship_sink_documents_created_total')) > 200 ? true : undefined), 60_000, 100);
+      await waitFor(
+        'the sink indexing',
+        async () => ((await m('logship_sink_documents_created_total')) > 200 ? true : undefined),
+        60_000,
+        100,
+      );
       await waitFor('a first commit', async () => ((await m('logship_sink_commits_total')) > 0 ? true : undefined), 30_000, 100);
 
       stackSh(['stop-es']);
@@ -66,14 +80,22 @@ describe('sink: Elasticsearch stopped for 60 s under load', () => {
 
       stackSh(['start-es']);
       esStopped = false;
-      await waitFor('the sink indexing again', async () => ((await fetch(`http://${env.sinkMetrics}/readyz`)).ok ? true : undefined), 60_000, 250);
+      await waitFor(
+        'the sink indexing again',
+        async () => ((await fetch(`http://${env.sinkMetrics}/readyz`)).ok ? true : undefined),
+        60_000,
+        250,
+      );
       await new Promise((r) => setTimeout(r, 3000));
     } finally {
       await stream.stop();
     }
     const n = stream.events.length;
     await drained(env.group, env.topic, env.prefix, n, 120_000);
-    const summary = await expectExactlyOnce(env.prefix, stream.events.map((e) => e.event.id));
+    const summary = await expectExactlyOnce(
+      env.prefix,
+      stream.events.map((e) => e.event.id),
+    );
     const rebalances = await m('logship_sink_rebalances_total');
     expect(rebalances).toBe(0);
     const dup = await m('logship_sink_documents_duplicate_total');

@@ -2,7 +2,17 @@
 // group notices (session timeout): nothing is lost, nothing is indexed twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeEnv, metricValue, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
-import { createTopic, deriveConfig, drained, expectExactlyOnce, groupState, metricOr0, sinkAccounting, startSink, streamEvents } from '../support/sink-helpers.js';
+import {
+  createTopic,
+  deriveConfig,
+  drained,
+  expectExactlyOnce,
+  groupState,
+  metricOr0,
+  sinkAccounting,
+  startSink,
+  streamEvents,
+} from '../support/sink-helpers.js';
 
 describe('sink: two instances in one group', () => {
   let env: TestEnv;
@@ -10,7 +20,10 @@ describe('sink: two instances in one group', () => {
   let b: Proc | undefined;
 
   beforeAll(async () => {
-    env = makeEnv('sink-takeover', { kafka: { topic_partitions: 4 }, sink: { bulk: { max_docs: 50, concurrency: 2, linger_ms: 20 }, session_timeout_ms: 6000 } });
+    env = makeEnv('sink-takeover', {
+      kafka: { topic_partitions: 4 },
+      sink: { bulk: { max_docs: 50, concurrency: 2, linger_ms: 20 }, session_timeout_ms: 6000 },
+    });
     await createTopic(env.topic, 4);
   });
 
@@ -31,27 +44,48 @@ describe('sink: two instances in one group', () => {
     let bBefore = 0;
     try {
       // Both members own partitions and index.
-      await waitFor('both sinks indexing', async () => ((await created(env.sinkMetrics)) > 0 && (await created(bMetrics)) > 0) || undefined, 60_000, 100);
+      await waitFor(
+        'both sinks indexing',
+        async () => ((await created(env.sinkMetrics)) > 0 && (await created(bMetrics)) > 0) || undefined,
+        60_000,
+        100,
+      );
       expect((await groupState(env.group)).members).toBe(2);
       await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1000));
-      killedWith = await waitFor('sink A with records in flight', async () => {
-        const n = await metricOr0(env.sinkMetrics, 'logship_sink_records_in_flight');
-        return n > 0 ? n : undefined;
-      }, 10_000, 5);
+      killedWith = await waitFor(
+        'sink A with records in flight',
+        async () => {
+          const n = await metricOr0(env.sinkMetrics, 'logship_sink_records_in_flight');
+          return n > 0 ? n : undefined;
+        },
+        10_000,
+        5,
+      );
       a.child.kill('SIGKILL');
       await a.exited;
       bBefore = await created(bMetrics);
       // B gets A's partitions once the group drops A (session timeout), and goes on while events keep coming.
-      await waitFor('the group down to sink B alone', async () => ((await groupState(env.group)).members === 1 ? true : undefined), 30_000, 250);
+      await waitFor(
+        'the group down to sink B alone',
+        async () => ((await groupState(env.group)).members === 1 ? true : undefined),
+        30_000,
+        250,
+      );
       await new Promise((r) => setTimeout(r, 5000));
     } finally {
       await stream.stop();
     }
     const n = stream.events.length;
     await drained(env.group, env.topic, env.prefix, n, 90_000);
-    const summary = await expectExactlyOnce(env.prefix, stream.events.map((e) => e.event.id));
+    const summary = await expectExactlyOnce(
+      env.prefix,
+      stream.events.map((e) => e.event.id),
+    );
     // B owns all four partitions now.
-    const joins = b.stderr().split('\n').filter((l) => l.includes('joined the consumer group'));
+    const joins = b
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('joined the consumer group'));
     const last = JSON.parse(joins[joins.length - 1]) as { assignment: Record<string, number[]> };
     expect(last.assignment[env.topic].sort()).toEqual([0, 1, 2, 3]);
     const bAfter = await created(bMetrics);

@@ -3,7 +3,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent, eventId, EVENT_VERSION, type LogEvent } from '../../common/event.js';
-import { esCount, esJson, logship, makeEnv, metricValue, produce, readTopic, run, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
+import {
+  esCount,
+  esJson,
+  logship,
+  makeEnv,
+  metricValue,
+  produce,
+  readTopic,
+  run,
+  waitFor,
+  type Proc,
+  type TestEnv,
+} from '../support/helpers.js';
 
 describe('walking skeleton: file -> agent -> Kafka -> sink -> Elasticsearch -> search', () => {
   let env: TestEnv;
@@ -16,11 +28,19 @@ describe('walking skeleton: file -> agent -> Kafka -> sink -> Elasticsearch -> s
     fs.writeFileSync(file(), 'first line before the agent started\n');
     sink = logship(['sink', '-c', env.config]);
     agent = logship(['agent', '-c', env.config]);
-    await waitFor('agent and sink ready', async () => {
-      const a = await fetch(`http://${env.agentMetrics}/healthz`).then((r) => r.ok).catch(() => false);
-      const s = await fetch(`http://${env.sinkMetrics}/readyz`).then((r) => r.ok).catch(() => false);
-      return a && s;
-    }, 60_000);
+    await waitFor(
+      'agent and sink ready',
+      async () => {
+        const a = await fetch(`http://${env.agentMetrics}/healthz`)
+          .then((r) => r.ok)
+          .catch(() => false);
+        const s = await fetch(`http://${env.sinkMetrics}/readyz`)
+          .then((r) => r.ok)
+          .catch(() => false);
+        return a && s;
+      },
+      60_000,
+    );
   });
 
   afterAll(async () => {
@@ -32,13 +52,21 @@ describe('walking skeleton: file -> agent -> Kafka -> sink -> Elasticsearch -> s
     const token = `needle${Date.now()}`;
     const t0 = Date.now();
     fs.appendFileSync(file(), `GET /api/orders ${token} 200\n`);
-    const out = await waitFor('the line in search results', async () => {
-      const r = await run(['search', token, '-c', env.config, '--since', '10m']);
-      return r.code === 0 && r.stdout.includes(token) ? r.stdout : undefined;
-    }, 10_000, 100);
+    const out = await waitFor(
+      'the line in search results',
+      async () => {
+        const r = await run(['search', token, '-c', env.config, '--since', '10m']);
+        return r.code === 0 && r.stdout.includes(token) ? r.stdout : undefined;
+      },
+      10_000,
+      100,
+    );
     const elapsed = Date.now() - t0;
     expect(elapsed).toBeLessThan(10_000);
-    const line = out.trim().split('\n').find((l) => l.includes(token))!;
+    const line = out
+      .trim()
+      .split('\n')
+      .find((l) => l.includes(token))!;
     // time host source message
     const [time, host, source, ...msg] = line.split(' ');
     expect(Number.isNaN(Date.parse(time))).toBe(false);
@@ -93,7 +121,10 @@ describe('walking skeleton: file -> agent -> Kafka -> sink -> Elasticsearch -> s
     const before = await metricValue(env.sinkMetrics, 'logship_sink_documents_duplicate_total');
     await produce(env.topic, [{ key: 'dup-host', value: encodeEvent(ev) }]);
     await produce(env.topic, [{ key: 'dup-host', value: encodeEvent(ev) }]);
-    await waitFor('the duplicate counted', async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_duplicate_total')) >= before + 1 || undefined);
+    await waitFor(
+      'the duplicate counted',
+      async () => (await metricValue(env.sinkMetrics, 'logship_sink_documents_duplicate_total')) >= before + 1 || undefined,
+    );
     expect(await esCount(env.prefix, { term: { 'event.id': id } })).toBe(1);
   });
 });

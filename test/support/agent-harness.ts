@@ -28,10 +28,15 @@ export async function shipped(env: TestEnv): Promise<Shipped> {
 export async function waitShipped(env: TestEnv, expected: string[], timeoutMs = 30_000): Promise<Shipped> {
   let last: Shipped | undefined;
   try {
-    return await waitFor(`${expected.length} lines in Kafka`, async () => {
-      last = await shipped(env);
-      return expected.every((l) => last!.byMessage.has(l)) ? last : undefined;
-    }, timeoutMs, 300);
+    return await waitFor(
+      `${expected.length} lines in Kafka`,
+      async () => {
+        last = await shipped(env);
+        return expected.every((l) => last!.byMessage.has(l)) ? last : undefined;
+      },
+      timeoutMs,
+      300,
+    );
   } catch (err) {
     const missing = expected.filter((l) => !last?.byMessage.has(l));
     throw new Error(`${(err as Error).message}; missing ${missing.length}: ${missing.slice(0, 5).join(' | ')}`);
@@ -65,7 +70,10 @@ export function append(file: string, ls: string[]) {
   if (ls.length > 0) fs.appendFileSync(file, ls.join('\n') + '\n');
 }
 
-export function checkpointOf(env: TestEnv): { files: Record<string, { path: string; offset: number; identity: string }>; streams: Record<string, { seq: number }> } {
+export function checkpointOf(env: TestEnv): {
+  files: Record<string, { path: string; offset: number; identity: string }>;
+  streams: Record<string, { seq: number }>;
+} {
   const doc = JSON.parse(fs.readFileSync(`${env.dir}/state/checkpoints.json`, 'utf8'));
   return doc.state;
 }

@@ -47,7 +47,9 @@ export interface TestEnv {
 
 export function makeEnv(name: string, extra: Record<string, unknown> = {}): TestEnv {
   const dir = tmpDir(`logship-${name}-`);
-  const id = uniq(name).toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const id = uniq(name)
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-');
   const env: TestEnv = {
     dir,
     topic: `t-${id}`,
@@ -86,7 +88,10 @@ export function makeEnv(name: string, extra: Record<string, unknown> = {}): Test
 export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
   const out = { ...a };
   for (const [k, v] of Object.entries(b)) {
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && typeof a[k] === 'object' ? deepMerge(a[k] as Record<string, unknown>, v as Record<string, unknown>) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && typeof a[k] === 'object'
+        ? deepMerge(a[k] as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
   }
   return out;
 }
@@ -145,7 +150,12 @@ export async function run(args: string[], opts: { env?: Record<string, string>; 
   return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+  everyMs = 200,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -155,13 +165,18 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     } catch (err) {
       last = err;
     }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > until)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
 export async function esJson(method: string, p: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${ES}${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${ES}${p}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   if (!res.ok && res.status !== 404) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
   return text ? JSON.parse(text) : {};
@@ -175,7 +190,11 @@ export async function esCount(prefix: string, query?: unknown): Promise<number> 
 
 export async function esDocs(prefix: string, size = 10000): Promise<Array<{ _id: string; _index: string; _source: any }>> {
   await esJson('POST', `/${prefix}-*/_refresh?ignore_unavailable=true&allow_no_indices=true`);
-  const r = await esJson('POST', `/${prefix}-*/_search?ignore_unavailable=true&allow_no_indices=true`, { size, query: { match_all: {} }, sort: [{ 'log.offset': 'asc' }] });
+  const r = await esJson('POST', `/${prefix}-*/_search?ignore_unavailable=true&allow_no_indices=true`, {
+    size,
+    query: { match_all: {} },
+    sort: [{ 'log.offset': 'asc' }],
+  });
   return r.hits?.hits ?? [];
 }
 
@@ -199,7 +218,12 @@ export function kafka() {
   return new Kafka({ clientId: 'logship-test', brokers: [BROKER], logLevel: logLevel.NOTHING });
 }
 
-export interface Rec { partition: number; offset: string; key: string | null; value: string }
+export interface Rec {
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string;
+}
 
 /** Every record of a topic up to its current end. */
 export async function readTopic(topic: string, timeoutMs = 20_000): Promise<Rec[]> {

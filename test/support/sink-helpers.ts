@@ -5,8 +5,21 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { encodeEvent, eventId, EVENT_VERSION, type LogEvent } from '../../common/event.js';
-import { ROOT, ES, type TestEnv, deepMerge, type Proc, logship, run, waitFor, esJson, esCount, metricValue, kafka, produce } from './helpers.js';
-
+import {
+  ROOT,
+  ES,
+  type TestEnv,
+  deepMerge,
+  type Proc,
+  logship,
+  run,
+  waitFor,
+  esJson,
+  esCount,
+  metricValue,
+  kafka,
+  produce,
+} from './helpers.js';
 
 /** A config beside env.config with `extra` merged in (e.g. another group id or metrics port). Returns its path. */
 export function deriveConfig(env: TestEnv, name: string, extra: Record<string, unknown>): string {
@@ -120,13 +133,18 @@ export async function expectExactlyOnce(prefix: string, ids: Iterable<string>): 
   const twice = [...counts].filter(([, n]) => n > 1);
   const extra = [...counts.keys()].filter((id) => !want.has(id));
   if (missing.length || twice.length || extra.length || total !== want.size)
-    throw new Error(`index ${prefix}-*: ${total} documents for ${want.size} events; missing ${missing.length}, more than once ${twice.length}, unexpected ${extra.length}`);
+    throw new Error(
+      `index ${prefix}-*: ${total} documents for ${want.size} events; missing ${missing.length}, more than once ${twice.length}, unexpected ${extra.length}`,
+    );
   return `${total} documents, ${counts.size} distinct ids, each once`;
 }
 
 /** Runs stack/stack.sh on this test run's instance (LOGSHIP_STACK_DIR and the ports come from the environment). */
 export function stackSh(args: string[], env: Record<string, string> = {}): void {
-  const r = spawnSync('bash', [path.join(ROOT, 'stack/stack.sh'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync('bash', [path.join(ROOT, 'stack/stack.sh'), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`stack.sh ${args.join(' ')} failed (exit ${r.status})`);
 }
 
@@ -139,7 +157,15 @@ export async function startSink(config: string, metrics: string, opts: { ready?:
   });
   await Promise.race([
     exited,
-    waitFor(`sink at ${metrics} ${probe}`, () => fetch(`http://${metrics}/${probe}`).then((r) => r.ok).catch(() => false), opts.timeoutMs ?? 60_000, 100),
+    waitFor(
+      `sink at ${metrics} ${probe}`,
+      () =>
+        fetch(`http://${metrics}/${probe}`)
+          .then((r) => r.ok)
+          .catch(() => false),
+      opts.timeoutMs ?? 60_000,
+      100,
+    ),
   ]);
   exited.catch(() => undefined);
   return p;
@@ -154,7 +180,13 @@ export async function metricOr0(address: string, name: string, labels?: Record<s
 export async function committedToEnd(group: string, topic: string): Promise<{ ok: boolean; text: string }> {
   const [ends, c] = await Promise.all([topicEnds(topic), committedOffsets(group, topic)]);
   const ok = [...ends].every(([p, h]) => c.get(p) === h || (h === '0' && (c.get(p) ?? '-1') === '-1'));
-  return { ok, text: [...ends].sort(([a], [b]) => a - b).map(([p, h]) => `p${p} ${c.get(p) ?? '-1'}/${h}`).join(', ') };
+  return {
+    ok,
+    text: [...ends]
+      .sort(([a], [b]) => a - b)
+      .map(([p, h]) => `p${p} ${c.get(p) ?? '-1'}/${h}`)
+      .join(', '),
+  };
 }
 
 /** Produces a steady stream of events until stopped; `events` holds every event Kafka acknowledged. */
@@ -165,7 +197,7 @@ export function streamEvents(topic: string, perTick: number, everyMs: number, na
     const p = kafka().producer();
     await p.connect();
     try {
-      for (let i = 0; !stopped; ) {
+      for (let i = 0; !stopped;) {
         const batch: LogEvent[] = [];
         for (let k = 0; k < perTick; k++, i++) batch.push(testEvent(`${name}-${i % 7}`, `${name}-${i % 3}`, i));
         await p.send({ topic, acks: -1, messages: batch.map((e) => ({ key: e.host.name, value: encodeEvent(e) })) });
@@ -234,7 +266,10 @@ export async function startEsProxy(initial: BulkFault): Promise<EsProxy> {
           body: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : body,
         });
         // The client refuses a server that does not say it is Elasticsearch.
-        res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json', 'x-elastic-product': up.headers.get('x-elastic-product') ?? 'Elasticsearch' });
+        res.writeHead(up.status, {
+          'content-type': up.headers.get('content-type') ?? 'application/json',
+          'x-elastic-product': up.headers.get('x-elastic-product') ?? 'Elasticsearch',
+        });
         res.end(Buffer.from(await up.arrayBuffer()));
       } catch (err) {
         res.writeHead(502);
@@ -252,10 +287,11 @@ export async function startEsProxy(initial: BulkFault): Promise<EsProxy> {
     setBulk: (f) => {
       bulk = f;
     },
-    close: () => new Promise<void>((ok) => {
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }
 
@@ -274,7 +310,11 @@ export async function sinkAccounting(address: string): Promise<{ consumed: numbe
   const v = (n: string) => metricValue(address, n);
   const consumed = await v('logship_sink_records_consumed_total');
   const abandoned = await v('logship_sink_records_abandoned_total');
-  const accounted = (await v('logship_sink_documents_created_total')) + (await v('logship_sink_documents_duplicate_total'))
-    + (await v('logship_sink_documents_dead_lettered_total')) + abandoned + (await v('logship_sink_records_in_flight'));
+  const accounted =
+    (await v('logship_sink_documents_created_total')) +
+    (await v('logship_sink_documents_duplicate_total')) +
+    (await v('logship_sink_documents_dead_lettered_total')) +
+    abandoned +
+    (await v('logship_sink_records_in_flight'));
   return { consumed, accounted, abandoned };
 }

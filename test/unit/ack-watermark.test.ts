@@ -69,43 +69,48 @@ describe('ack watermark', () => {
 
   it('property: 10k tickets acked in random order, interleaved with adds, match a model', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 3000 }), (seed, start, window) => {
-        const rand = rng(seed);
-        const N = 10_000;
-        const w = createAckWatermark(start);
-        const ends: number[] = [];
-        const acked: boolean[] = [];
-        const unacked: number[] = []; // registered, not acked
-        let prefix = 0; // model: tickets [0, prefix) all acked
-        let end = start;
-        while (ends.length < N || unacked.length > 0) {
-          // Add while under the in-flight window (and sometimes regardless), else ack a random one.
-          if (ends.length < N && (unacked.length < window ? rand() < 0.6 : rand() < 0.05)) {
-            end += 1 + Math.floor(rand() * 200);
-            const t = w.add(end);
-            if (t !== ends.length) expect(t).toBe(ends.length);
-            ends.push(end);
-            acked.push(false);
-            unacked.push(t);
-          } else if (unacked.length > 0) {
-            const k = Math.floor(rand() * unacked.length);
-            const t = unacked[k];
-            unacked[k] = unacked[unacked.length - 1];
-            unacked.pop();
-            w.ack(t);
-            acked[t] = true;
-            if (rand() < 0.1) w.ack(t); // duplicate acks are harmless
-            while (prefix < ends.length && acked[prefix]) prefix++;
-            const want = prefix === 0 ? start : ends[prefix - 1];
-            // Plain comparison first: 10k expect() calls per run would dominate the run time.
-            if (w.watermark !== want || w.pending !== unacked.length) {
-              expect({ watermark: w.watermark, pending: w.pending }).toEqual({ watermark: want, pending: unacked.length });
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 1, max: 3000 }),
+        (seed, start, window) => {
+          const rand = rng(seed);
+          const N = 10_000;
+          const w = createAckWatermark(start);
+          const ends: number[] = [];
+          const acked: boolean[] = [];
+          const unacked: number[] = []; // registered, not acked
+          let prefix = 0; // model: tickets [0, prefix) all acked
+          let end = start;
+          while (ends.length < N || unacked.length > 0) {
+            // Add while under the in-flight window (and sometimes regardless), else ack a random one.
+            if (ends.length < N && (unacked.length < window ? rand() < 0.6 : rand() < 0.05)) {
+              end += 1 + Math.floor(rand() * 200);
+              const t = w.add(end);
+              if (t !== ends.length) expect(t).toBe(ends.length);
+              ends.push(end);
+              acked.push(false);
+              unacked.push(t);
+            } else if (unacked.length > 0) {
+              const k = Math.floor(rand() * unacked.length);
+              const t = unacked[k];
+              unacked[k] = unacked[unacked.length - 1];
+              unacked.pop();
+              w.ack(t);
+              acked[t] = true;
+              if (rand() < 0.1) w.ack(t); // duplicate acks are harmless
+              while (prefix < ends.length && acked[prefix]) prefix++;
+              const want = prefix === 0 ? start : ends[prefix - 1];
+              // Plain comparison first: 10k expect() calls per run would dominate the run time.
+              if (w.watermark !== want || w.pending !== unacked.length) {
+                expect({ watermark: w.watermark, pending: w.pending }).toEqual({ watermark: want, pending: unacked.length });
+              }
             }
           }
-        }
-        expect(w.watermark).toBe(ends[N - 1]);
-        expect(w.pending).toBe(0);
-      }),
+          expect(w.watermark).toBe(ends[N - 1]);
+          expect(w.pending).toBe(0);
+        },
+      ),
       { numRuns: 40 },
     );
   });

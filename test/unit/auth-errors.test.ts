@@ -11,8 +11,12 @@ function kafkajsError(name: string, message: string, extra: Record<string, unkno
 
 describe('kafka errors', () => {
   it('a refused SASL login is an auth problem naming the keys to check', () => {
-    const e = kafkajsError('KafkaJSSASLAuthenticationError', 'SASL SCRAM SHA512 authentication failed: invalid credentials', { retriable: false });
-    expect(kafkaAuthProblem(e)).toBe('authentication failed (SASL SCRAM SHA512 authentication failed: invalid credentials): check kafka.sasl.mechanism, username and password');
+    const e = kafkajsError('KafkaJSSASLAuthenticationError', 'SASL SCRAM SHA512 authentication failed: invalid credentials', {
+      retriable: false,
+    });
+    expect(kafkaAuthProblem(e)).toBe(
+      'authentication failed (SASL SCRAM SHA512 authentication failed: invalid credentials): check kafka.sasl.mechanism, username and password',
+    );
     const le = kafkaError(e, ['k1:9094']);
     expect(le.code).toBe('LOGSHIP_ERR_KAFKA_AUTH');
     expect(le.retriable).toBe(false);
@@ -21,16 +25,26 @@ describe('kafka errors', () => {
   });
 
   it('an untrusted certificate is found under the retries wrapper by its code', () => {
-    const conn = kafkajsError('KafkaJSConnectionError', 'Connection error: self-signed certificate in certificate chain', { code: 'SELF_SIGNED_CERT_IN_CHAIN', retriable: true });
+    const conn = kafkajsError('KafkaJSConnectionError', 'Connection error: self-signed certificate in certificate chain', {
+      code: 'SELF_SIGNED_CERT_IN_CHAIN',
+      retriable: true,
+    });
     const wrapped = kafkajsError('KafkaJSNumberOfRetriesExceeded', conn.message, { cause: conn, retriable: false });
-    expect(kafkaAuthProblem(wrapped)).toBe("the broker's TLS certificate is not trusted (SELF_SIGNED_CERT_IN_CHAIN): check kafka.tls.ca_file");
+    expect(kafkaAuthProblem(wrapped)).toBe(
+      "the broker's TLS certificate is not trusted (SELF_SIGNED_CERT_IN_CHAIN): check kafka.tls.ca_file",
+    );
     expect(kafkaError(wrapped, ['k1:9093']).code).toBe('LOGSHIP_ERR_KAFKA_AUTH');
-    const altname = kafkajsError('KafkaJSConnectionError', 'Connection error: Hostname/IP does not match', { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    const altname = kafkajsError('KafkaJSConnectionError', 'Connection error: Hostname/IP does not match', {
+      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+    });
     expect(kafkaAuthProblem(altname)).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID/);
   });
 
   it('a broker that is away is unavailable and retriable', () => {
-    const e = kafkajsError('KafkaJSConnectionError', 'Connection error: connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED', retriable: true });
+    const e = kafkajsError('KafkaJSConnectionError', 'Connection error: connect ECONNREFUSED 127.0.0.1:1', {
+      code: 'ECONNREFUSED',
+      retriable: true,
+    });
     expect(kafkaAuthProblem(e)).toBeUndefined();
     const le = kafkaError(e, ['127.0.0.1:1']);
     expect(le.code).toBe('LOGSHIP_ERR_KAFKA_UNAVAILABLE');

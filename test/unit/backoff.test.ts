@@ -23,15 +23,21 @@ describe('backoffMs', () => {
 
   it('property: within [max(1, floor(cap/2)), cap] and never above maxMs', () => {
     fc.assert(
-      fc.property(fc.nat({ max: 200 }), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 0, max: 1_000_000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, initial, extra, r) => {
-        const max = initial + extra;
-        const cap = Math.min(max, initial * 2 ** Math.min(attempt, 30));
-        const ms = backoffMs(attempt, initial, max, () => r);
-        expect(Number.isInteger(ms)).toBe(true);
-        expect(ms).toBeGreaterThanOrEqual(Math.max(1, Math.floor(cap / 2)));
-        expect(ms).toBeLessThanOrEqual(Math.max(1, cap));
-        expect(ms).toBeLessThanOrEqual(max);
-      }),
+      fc.property(
+        fc.nat({ max: 200 }),
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, initial, extra, r) => {
+          const max = initial + extra;
+          const cap = Math.min(max, initial * 2 ** Math.min(attempt, 30));
+          const ms = backoffMs(attempt, initial, max, () => r);
+          expect(Number.isInteger(ms)).toBe(true);
+          expect(ms).toBeGreaterThanOrEqual(Math.max(1, Math.floor(cap / 2)));
+          expect(ms).toBeLessThanOrEqual(Math.max(1, cap));
+          expect(ms).toBeLessThanOrEqual(max);
+        },
+      ),
       { numRuns: 500 },
     );
   });

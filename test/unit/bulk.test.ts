@@ -14,7 +14,12 @@ function ev(offset: number, ts: string): LogEvent {
   };
 }
 
-const item = (e: LogEvent, offset: string): IndexItem => ({ event: e, ref: { partition: 0, offset }, raw: Buffer.from(JSON.stringify(e)), key: e.host.name });
+const item = (e: LogEvent, offset: string): IndexItem => ({
+  event: e,
+  ref: { partition: 0, offset },
+  raw: Buffer.from(JSON.stringify(e)),
+  key: e.host.name,
+});
 
 describe('bulkBody', () => {
   it('one create action with _id and the daily index per event, then the document without `v`', () => {
@@ -53,7 +58,9 @@ describe('classifyItem', () => {
   it('2xx is created, 409 is a duplicate', () => {
     expect(classifyItem({ status: 201 })).toEqual({ fate: 'created' });
     expect(classifyItem({ status: 200 })).toEqual({ fate: 'created' });
-    expect(classifyItem({ status: 409, errorType: 'version_conflict_engine_exception', errorReason: 'exists' })).toEqual({ fate: 'duplicate' });
+    expect(classifyItem({ status: 409, errorType: 'version_conflict_engine_exception', errorReason: 'exists' })).toEqual({
+      fate: 'duplicate',
+    });
   });
 
   it('429 and 5xx are retried', () => {
@@ -62,11 +69,16 @@ describe('classifyItem', () => {
       reason: '429 es_rejected_execution_exception',
     });
     expect(classifyItem({ status: 500 })).toEqual({ fate: 'retry', reason: '500' });
-    expect(classifyItem({ status: 503, errorType: 'unavailable_shards_exception' })).toEqual({ fate: 'retry', reason: '503 unavailable_shards_exception' });
+    expect(classifyItem({ status: 503, errorType: 'unavailable_shards_exception' })).toEqual({
+      fate: 'retry',
+      reason: '503 unavailable_shards_exception',
+    });
   });
 
   it('401 and 403 (refused credentials or privileges) retry: the event is not at fault', () => {
-    expect(classifyItem({ status: 403, errorType: 'security_exception', errorReason: 'action [indices:data/write/bulk[s]] is unauthorized' })).toEqual({
+    expect(
+      classifyItem({ status: 403, errorType: 'security_exception', errorReason: 'action [indices:data/write/bulk[s]] is unauthorized' }),
+    ).toEqual({
       fate: 'retry',
       reason: '403 security_exception action [indices:data/write/bulk[s]] is unauthorized',
     });
@@ -86,35 +98,71 @@ describe('classifyItem', () => {
 
 describe('planFromOutcome', () => {
   it('per-item fates when the answer has one item per document', () => {
-    expect(planFromOutcome({ kind: 'items', items: [{ status: 201 }, { status: 409 }, { status: 429 }, { status: 400, errorType: 't', errorReason: 'r' }] }, 4)).toEqual({
+    expect(
+      planFromOutcome(
+        { kind: 'items', items: [{ status: 201 }, { status: 409 }, { status: 429 }, { status: 400, errorType: 't', errorReason: 'r' }] },
+        4,
+      ),
+    ).toEqual({
       kind: 'per_item',
-      fates: [{ fate: 'created' }, { fate: 'duplicate' }, { fate: 'retry', reason: '429' }, { fate: 'dead', status: 400, errorType: 't', reason: 'r' }],
+      fates: [
+        { fate: 'created' },
+        { fate: 'duplicate' },
+        { fate: 'retry', reason: '429' },
+        { fate: 'dead', status: 400, errorType: 't', reason: 'r' },
+      ],
     });
   });
 
   it('an item count mismatch retries everything', () => {
-    expect(planFromOutcome({ kind: 'items', items: [{ status: 201 }] }, 2)).toEqual({ kind: 'retry_all', reason: 'bulk answered 1 items for 2' });
+    expect(planFromOutcome({ kind: 'items', items: [{ status: 201 }] }, 2)).toEqual({
+      kind: 'retry_all',
+      reason: 'bulk answered 1 items for 2',
+    });
     expect(planFromOutcome({ kind: 'items', items: [] }, 1)).toEqual({ kind: 'retry_all', reason: 'bulk answered 0 items for 1' });
   });
 
   it('no response, 429 and 5xx retry everything', () => {
-    expect(planFromOutcome({ kind: 'request_failed', status: 0, reason: 'ECONNREFUSED' }, 3)).toEqual({ kind: 'retry_all', reason: 'no response: ECONNREFUSED' });
+    expect(planFromOutcome({ kind: 'request_failed', status: 0, reason: 'ECONNREFUSED' }, 3)).toEqual({
+      kind: 'retry_all',
+      reason: 'no response: ECONNREFUSED',
+    });
     expect(planFromOutcome({ kind: 'request_failed', status: 429, reason: 'busy' }, 1)).toEqual({ kind: 'retry_all', reason: '429: busy' });
-    expect(planFromOutcome({ kind: 'request_failed', status: 502, reason: 'bad gateway' }, 5)).toEqual({ kind: 'retry_all', reason: '502: bad gateway' });
+    expect(planFromOutcome({ kind: 'request_failed', status: 502, reason: 'bad gateway' }, 5)).toEqual({
+      kind: 'retry_all',
+      reason: '502: bad gateway',
+    });
   });
 
   it('a request refused for its credentials (401, 403) retries everything, never dead-letters', () => {
-    expect(planFromOutcome({ kind: 'request_failed', status: 401, reason: 'unable to authenticate' }, 1)).toEqual({ kind: 'retry_all', reason: '401: unable to authenticate' });
-    expect(planFromOutcome({ kind: 'request_failed', status: 403, reason: 'unauthorized' }, 7)).toEqual({ kind: 'retry_all', reason: '403: unauthorized' });
+    expect(planFromOutcome({ kind: 'request_failed', status: 401, reason: 'unable to authenticate' }, 1)).toEqual({
+      kind: 'retry_all',
+      reason: '401: unable to authenticate',
+    });
+    expect(planFromOutcome({ kind: 'request_failed', status: 403, reason: 'unauthorized' }, 7)).toEqual({
+      kind: 'retry_all',
+      reason: '403: unauthorized',
+    });
   });
 
   it('413 or 400 with more than one item splits', () => {
-    expect(planFromOutcome({ kind: 'request_failed', status: 413, reason: 'too large' }, 2)).toEqual({ kind: 'split', reason: '413: too large' });
+    expect(planFromOutcome({ kind: 'request_failed', status: 413, reason: 'too large' }, 2)).toEqual({
+      kind: 'split',
+      reason: '413: too large',
+    });
     expect(planFromOutcome({ kind: 'request_failed', status: 400, reason: 'bad' }, 10)).toEqual({ kind: 'split', reason: '400: bad' });
   });
 
   it('413 or 400 with a single item is dead', () => {
-    expect(planFromOutcome({ kind: 'request_failed', status: 413, reason: 'too large' }, 1)).toEqual({ kind: 'dead_all', status: 413, reason: 'too large' });
-    expect(planFromOutcome({ kind: 'request_failed', status: 400, reason: 'bad' }, 1)).toEqual({ kind: 'dead_all', status: 400, reason: 'bad' });
+    expect(planFromOutcome({ kind: 'request_failed', status: 413, reason: 'too large' }, 1)).toEqual({
+      kind: 'dead_all',
+      status: 413,
+      reason: 'too large',
+    });
+    expect(planFromOutcome({ kind: 'request_failed', status: 400, reason: 'bad' }, 1)).toEqual({
+      kind: 'dead_all',
+      status: 400,
+      reason: 'bad',
+    });
   });
 });

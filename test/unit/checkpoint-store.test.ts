@@ -14,13 +14,47 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 function state(): CheckpointState {
   return {
     files: {
-      '2049:1234': { identity: 'aaa111', dev: 2049, ino: 1234, path: '/var/log/app.log', offset: 4096, fp: 'f'.repeat(64), fpLen: 1024, generation: 0, firstSeen: 1000, updated: 2000 },
-      '2049:99': { identity: 'bbb222', dev: 2049, ino: 99, path: '/var/log/über café.log', offset: 0, fp: '', fpLen: 0, generation: 3, firstSeen: 1, updated: 2 },
+      '2049:1234': {
+        identity: 'aaa111',
+        dev: 2049,
+        ino: 1234,
+        path: '/var/log/app.log',
+        offset: 4096,
+        fp: 'f'.repeat(64),
+        fpLen: 1024,
+        generation: 0,
+        firstSeen: 1000,
+        updated: 2000,
+      },
+      '2049:99': {
+        identity: 'bbb222',
+        dev: 2049,
+        ino: 99,
+        path: '/var/log/über café.log',
+        offset: 0,
+        fp: '',
+        fpLen: 0,
+        generation: 3,
+        firstSeen: 1,
+        updated: 2,
+      },
     },
     streams: { stdin: { identity: 'stream-1', seq: 77 } },
     // A truncated generation whose copy was not found yet: it must survive a restart (kill -9 right after a
     // copytruncate would otherwise read the copy under a new identity).
-    retired: [{ identity: 'ccc333', fp: 'e'.repeat(64), fpLen: 1024, offset: 9000, resumeAt: 8800, tailFp: 'd'.repeat(64), tailLen: 1024, firstSeen: 5, retiredAt: 6 }],
+    retired: [
+      {
+        identity: 'ccc333',
+        fp: 'e'.repeat(64),
+        fpLen: 1024,
+        offset: 9000,
+        resumeAt: 8800,
+        tailFp: 'd'.repeat(64),
+        tailLen: 1024,
+        firstSeen: 5,
+        retiredAt: 6,
+      },
+    ],
   };
 }
 
@@ -107,7 +141,10 @@ describe('checkpoint store', () => {
     const { createHash } = await import('node:crypto');
     const s = state();
     s.files['2049:1234'].offset = -1;
-    fs.writeFileSync(checkpointPath(dir), JSON.stringify({ version: 1, sha256: createHash('sha256').update(JSON.stringify(s)).digest('hex'), state: s }));
+    fs.writeFileSync(
+      checkpointPath(dir),
+      JSON.stringify({ version: 1, sha256: createHash('sha256').update(JSON.stringify(s)).digest('hex'), state: s }),
+    );
     expectCorrupt(/^invalid entry$/);
   });
 
@@ -115,7 +152,10 @@ describe('checkpoint store', () => {
     const { createHash } = await import('node:crypto');
     const s = state() as unknown as { retired: Array<Record<string, unknown>> };
     delete s.retired[0].resumeAt;
-    fs.writeFileSync(checkpointPath(dir), JSON.stringify({ version: 1, sha256: createHash('sha256').update(JSON.stringify(s)).digest('hex'), state: s }));
+    fs.writeFileSync(
+      checkpointPath(dir),
+      JSON.stringify({ version: 1, sha256: createHash('sha256').update(JSON.stringify(s)).digest('hex'), state: s }),
+    );
     expectCorrupt(/^invalid retired generation$/);
   });
 

@@ -3,7 +3,10 @@ import { committableUpTo } from '../../sink/commit-tracker.js';
 
 describe('committableUpTo', () => {
   const offsets = ['5', '6', '7', '8', '9'];
-  const doneOf = (...d: string[]) => (o: string) => d.includes(o);
+  const doneOf =
+    (...d: string[]) =>
+    (o: string) =>
+      d.includes(o);
 
   it('is the last offset of the done prefix', () => {
     expect(committableUpTo(offsets, doneOf('5', '6', '7', '8', '9'))).toBe('9');

@@ -32,7 +32,10 @@ interface Service {
   environment?: Record<string, string | number | boolean | null> | string[];
   [key: string]: unknown;
 }
-interface ComposeFile { services: Record<string, Service>; [key: string]: unknown }
+interface ComposeFile {
+  services: Record<string, Service>;
+  [key: string]: unknown;
+}
 
 function composeValidator() {
   // strictSchema stays on (an unknown keyword in the spec would be an error); the spec's union types and
@@ -97,11 +100,19 @@ describe('docker-compose.yml', () => {
 
   describe('LOGSHIP_* variables', () => {
     const known = new Map(leaves().map(([p]) => [envNameFor(p), p]));
-    const vars = services.flatMap(([name, s]) => envOf(s).filter(([k]) => k.startsWith('LOGSHIP_')).map(([k, v]) => ({ service: name, name: k, value: v })));
+    const vars = services.flatMap(([name, s]) =>
+      envOf(s)
+        .filter(([k]) => k.startsWith('LOGSHIP_'))
+        .map(([k, v]) => ({ service: name, name: k, value: v })),
+    );
 
     it('are set at all (the sink, agent and demo-run are configured through them)', () => {
       expect(vars.length).toBeGreaterThan(0);
-      for (const [name] of logshipServices) expect(vars.some((v) => v.service === name), name).toBe(true);
+      for (const [name] of logshipServices)
+        expect(
+          vars.some((v) => v.service === name),
+          name,
+        ).toBe(true);
     });
 
     it.each(vars.map((v) => [`${v.service}: ${v.name}`, v] as const))('%s names a config key', (_label, v) => {

@@ -6,7 +6,16 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { LogshipError, exitCodeFor } from '../../common/errors.js';
-import { envNameFor, interpolate, loadConfig, readConfigFile, redactedConfig, secretsOf, type ConfigProblem, type LoadOptions } from '../../config/loader.js';
+import {
+  envNameFor,
+  interpolate,
+  loadConfig,
+  readConfigFile,
+  redactedConfig,
+  secretsOf,
+  type ConfigProblem,
+  type LoadOptions,
+} from '../../config/loader.js';
 import { leaves, schema, type Leaf } from '../../config/schema.js';
 import type { Config } from '../../config/types.js';
 
@@ -108,7 +117,9 @@ describe('secrets', () => {
   });
 
   it('redactedConfig hides set secrets only, and leaves the original alone', () => {
-    const cfg = loadConfig({ text: 'elasticsearch:\n  password: pw1\n  api_key: key1\n  username: elastic\nkafka:\n  tls:\n    key_file: /k.pem\n' });
+    const cfg = loadConfig({
+      text: 'elasticsearch:\n  password: pw1\n  api_key: key1\n  username: elastic\nkafka:\n  tls:\n    key_file: /k.pem\n',
+    });
     const r = redactedConfig(cfg);
     expect(r.elasticsearch.password).toBe('[redacted]');
     expect(r.elasticsearch.api_key).toBe('[redacted]');
@@ -118,14 +129,21 @@ describe('secrets', () => {
     expect(r.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(cfg.elasticsearch.password).toBe('pw1');
     expect(secretsOf(cfg).sort()).toEqual(['key1', 'pw1']);
-    const secretLeaves = leaves().filter(([, l]) => l.kind === 'string' && l.secret).map(([p]) => p);
+    const secretLeaves = leaves()
+      .filter(([, l]) => l.kind === 'string' && l.secret)
+      .map(([p]) => p);
     expect(secretLeaves.sort()).toEqual(['elasticsearch.api_key', 'elasticsearch.password', 'kafka.sasl.password', 'kafka.tls.key_file']);
   });
 });
 
 describe('config/examples', () => {
   const dir = path.join(root, 'config/examples');
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+  const files = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+    : [];
 
   it('there is at least one example', () => {
     expect(files.length).toBeGreaterThanOrEqual(1);

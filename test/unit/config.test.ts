@@ -5,7 +5,16 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { LogshipError, exitCodeFor } from '../../common/errors.js';
-import { envNameFor, interpolate, loadConfig, readConfigFile, redactedConfig, secretsOf, type ConfigProblem, type LoadOptions } from '../../config/loader.js';
+import {
+  envNameFor,
+  interpolate,
+  loadConfig,
+  readConfigFile,
+  redactedConfig,
+  secretsOf,
+  type ConfigProblem,
+  type LoadOptions,
+} from '../../config/loader.js';
 import { leaves, schema, type Leaf } from '../../config/schema.js';
 import type { Config } from '../../config/types.js';
 
@@ -133,7 +142,8 @@ sink:
   });
 
   it('interpolates ${VAR} and ${VAR:-default} in values with the given env', () => {
-    const text = 'kafka:\n  brokers: "${BROKERS:-127.0.0.1:9092}"\n  client_id: "id-${WHO}"\nelasticsearch:\n  url: "${ES_URL:-http://es:9200}"\n  password: "p$$w"\n';
+    const text =
+      'kafka:\n  brokers: "${BROKERS:-127.0.0.1:9092}"\n  client_id: "id-${WHO}"\nelasticsearch:\n  url: "${ES_URL:-http://es:9200}"\n  password: "p$$w"\n';
     const a = loadConfig({ text, env: { WHO: 'me' } });
     expect(a.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(a.kafka.client_id).toBe('id-me');
@@ -176,7 +186,9 @@ sink:
     const f = path.join(tmp, 'bad.yaml');
     fs.writeFileSync(f, 'kafka:\n  topik: x\nagent:\n  json: maybe\n');
     const e = loadError({ file: f });
-    expect(e.message).toBe(`${f}: kafka.topik: unknown key (did you mean kafka.topic?); agent.json: expected one of auto, off, got string "maybe"`);
+    expect(e.message).toBe(
+      `${f}: kafka.topik: unknown key (did you mean kafka.topic?); agent.json: expected one of auto, off, got string "maybe"`,
+    );
   });
 
   it('bad value types name the path and the reason', () => {
@@ -189,15 +201,25 @@ sink:
     expect(problems({ text: 'log_level: loud\n' })).toEqual([
       { path: 'log_level', reason: 'expected one of trace, debug, info, warn, error, fatal, silent, got string "loud"' },
     ]);
-    expect(problems({ text: 'agent:\n  batch:\n    linger_ms: -5\n' })).toEqual([{ path: 'agent.batch.linger_ms', reason: 'must be at least 0, got -5' }]);
-    expect(problems({ text: 'kafka:\n  topic_partitions: 0\n' })).toEqual([{ path: 'kafka.topic_partitions', reason: 'must be at least 1, got 0' }]);
-    expect(problems({ text: 'sink:\n  bulk:\n    concurrency: 17\n' })).toEqual([{ path: 'sink.bulk.concurrency', reason: 'must be at most 16, got 17' }]);
+    expect(problems({ text: 'agent:\n  batch:\n    linger_ms: -5\n' })).toEqual([
+      { path: 'agent.batch.linger_ms', reason: 'must be at least 0, got -5' },
+    ]);
+    expect(problems({ text: 'kafka:\n  topic_partitions: 0\n' })).toEqual([
+      { path: 'kafka.topic_partitions', reason: 'must be at least 1, got 0' },
+    ]);
+    expect(problems({ text: 'sink:\n  bulk:\n    concurrency: 17\n' })).toEqual([
+      { path: 'sink.bulk.concurrency', reason: 'must be at most 16, got 17' },
+    ]);
     expect(problems({ text: 'sink:\n  from_beginning: yes please\n' })).toEqual([
       { path: 'sink.from_beginning', reason: 'expected true or false, got string "yes please"' },
     ]);
-    expect(problems({ text: 'kafka:\n  brokers: {a: 1}\n' })).toEqual([{ path: 'kafka.brokers', reason: 'expected a list of strings, got a mapping' }]);
+    expect(problems({ text: 'kafka:\n  brokers: {a: 1}\n' })).toEqual([
+      { path: 'kafka.brokers', reason: 'expected a list of strings, got a mapping' },
+    ]);
     expect(problems({ text: 'kafka: [1, 2]\n' })).toEqual([{ path: 'kafka', reason: 'expected a mapping' }]);
-    expect(problems({ text: 'agent:\n  read_buffer_bytes: 1KiB\n' })).toEqual([{ path: 'agent.read_buffer_bytes', reason: 'must be at least 4096, got 1024' }]);
+    expect(problems({ text: 'agent:\n  read_buffer_bytes: 1KiB\n' })).toEqual([
+      { path: 'agent.read_buffer_bytes', reason: 'must be at least 4096, got 1024' },
+    ]);
     expect(problems({ text: 'agent:\n  scan_interval_ms: soon\n' })).toEqual([
       { path: 'agent.scan_interval_ms', reason: 'expected a duration in ms (or 500ms, 5s, 1m), got string "soon"' },
     ]);
@@ -231,11 +253,15 @@ sink:
     const e = loadError({ text: 'kafka:\n  brokers: [a:1\n  topic: x\n' });
     expect(e.code).toBe('LOGSHIP_ERR_CONFIG_INVALID');
     expect(e.message).toMatch(/^config: YAML syntax error at line 3, column 3: Flow sequence/);
-    expect(loadError({ text: 'kafka:\n\ttopic: a\n' }).message).toMatch(/^config: YAML syntax error at line 2, column 1: Tabs are not allowed/);
+    expect(loadError({ text: 'kafka:\n\ttopic: a\n' }).message).toMatch(
+      /^config: YAML syntax error at line 2, column 1: Tabs are not allowed/,
+    );
     const f = path.join(tmp, 'syntax.yaml');
     fs.writeFileSync(f, 'kafka:\n  topic: "abc\nagent: {}\n');
     const e3 = loadError({ file: f });
-    expect(e3.message).toMatch(new RegExp(`^${f.replace(/[.*+?^$()|[\]\\]/g, '\\$&')}: YAML syntax error at line 4, column 1: Missing closing "quote`));
+    expect(e3.message).toMatch(
+      new RegExp(`^${f.replace(/[.*+?^$()|[\]\\]/g, '\\$&')}: YAML syntax error at line 4, column 1: Missing closing "quote`),
+    );
     expect(e3.details.problems).toEqual([{ path: '(yaml)', reason: expect.stringMatching(/^Missing closing "quote/) }]);
   });
 
@@ -246,9 +272,13 @@ sink:
 
   it('cross-checks: brokers host:port, URL, index prefix, topics differ, SASL user', () => {
     expect(problems({ text: 'kafka:\n  brokers: [nohost]\n' })).toEqual([{ path: 'kafka.brokers', reason: '"nohost" is not host:port' }]);
-    expect(problems({ text: 'elasticsearch:\n  url: ftp://x\n' })).toEqual([{ path: 'elasticsearch.url', reason: '"ftp://x" is not an http(s) URL' }]);
+    expect(problems({ text: 'elasticsearch:\n  url: ftp://x\n' })).toEqual([
+      { path: 'elasticsearch.url', reason: '"ftp://x" is not an http(s) URL' },
+    ]);
     expect(problems({ text: 'elasticsearch:\n  index_prefix: Logs\n' }).map((p) => p.path)).toEqual(['elasticsearch.index_prefix']);
-    expect(problems({ text: 'kafka:\n  dlq_topic: logs\n' })).toEqual([{ path: 'kafka.dlq_topic', reason: 'must differ from kafka.topic' }]);
+    expect(problems({ text: 'kafka:\n  dlq_topic: logs\n' })).toEqual([
+      { path: 'kafka.dlq_topic', reason: 'must differ from kafka.topic' },
+    ]);
     expect(problems({ text: 'kafka:\n  sasl:\n    mechanism: plain\n' })).toEqual([
       { path: 'kafka.sasl.username', reason: 'needed for plain' },
       { path: 'kafka.sasl.password', reason: 'needed for plain (or kafka.sasl.password_file)' },
@@ -267,7 +297,13 @@ sink:
 describe('environment and flags', () => {
   it('LOGSHIP_* variables override keys, with list splitting and unit parsing', () => {
     const cfg = loadConfig({
-      env: { LOGSHIP_KAFKA_BROKERS: 'a:1,b:2', LOGSHIP_AGENT_BATCH_LINGER_MS: '1s', LOGSHIP_SINK_FROM_BEGINNING: 'false', LOGSHIP_AGENT_MAX_LINE_BYTES: '64KiB', LOGSHIP_LOG_LEVEL: 'debug' },
+      env: {
+        LOGSHIP_KAFKA_BROKERS: 'a:1,b:2',
+        LOGSHIP_AGENT_BATCH_LINGER_MS: '1s',
+        LOGSHIP_SINK_FROM_BEGINNING: 'false',
+        LOGSHIP_AGENT_MAX_LINE_BYTES: '64KiB',
+        LOGSHIP_LOG_LEVEL: 'debug',
+      },
     });
     expect(cfg.kafka.brokers).toEqual(['a:1', 'b:2']);
     expect(cfg.agent.batch.linger_ms).toBe(1000);
@@ -297,7 +333,9 @@ describe('environment and flags', () => {
       { path: 'novalue', reason: '--set wants key.path=value' },
       { path: 'kafka.tls', reason: 'unknown key (from --set)' },
     ]);
-    expect(problems({ sets: ['agent.json=maybe'] })).toEqual([{ path: 'agent.json', reason: 'expected one of auto, off, got string "maybe" (from --set)' }]);
+    expect(problems({ sets: ['agent.json=maybe'] })).toEqual([
+      { path: 'agent.json', reason: 'expected one of auto, off, got string "maybe" (from --set)' },
+    ]);
   });
 
   it('precedence: defaults < file < env < --set < overrides', () => {
@@ -314,7 +352,13 @@ describe('environment and flags', () => {
   });
 
   it('overrides take typed values', () => {
-    const cfg = loadConfig({ overrides: [['agent.files.include', ['/x/**/*.log']], ['agent.metrics_listen', ''], ['sink.bulk.max_docs', 10]] });
+    const cfg = loadConfig({
+      overrides: [
+        ['agent.files.include', ['/x/**/*.log']],
+        ['agent.metrics_listen', ''],
+        ['sink.bulk.max_docs', 10],
+      ],
+    });
     expect(cfg.agent.files.include).toEqual(['/x/**/*.log']);
     expect(cfg.agent.metrics_listen).toBe('');
     expect(cfg.sink.bulk.max_docs).toBe(10);

@@ -36,7 +36,12 @@ describe('eventId', () => {
 
   it('differs when host, identity or offset differ', () => {
     const base = eventId('host', 'ident', 1234);
-    const others = [eventId('host2', 'ident', 1234), eventId('host', 'ident2', 1234), eventId('host', 'ident', 1235), eventId('host', 'ident', 0)];
+    const others = [
+      eventId('host2', 'ident', 1234),
+      eventId('host', 'ident2', 1234),
+      eventId('host', 'ident', 1235),
+      eventId('host', 'ident', 0),
+    ];
     expect(new Set([base, ...others]).size).toBe(5);
   });
 
@@ -51,7 +56,8 @@ describe('eventId', () => {
 
   it('no collisions over many offsets and sources', () => {
     const ids = new Set<string>();
-    for (const host of ['h1', 'h2']) for (const src of ['s1', 's2', 's3']) for (let off = 0; off < 2000; off += 7) ids.add(eventId(host, src, off));
+    for (const host of ['h1', 'h2'])
+      for (const src of ['s1', 's2', 's3']) for (let off = 0; off < 2000; off += 7) ids.add(eventId(host, src, off));
     expect(ids.size).toBe(2 * 3 * Math.ceil(2000 / 7));
   });
 });

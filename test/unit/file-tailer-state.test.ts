@@ -42,7 +42,10 @@ function fakeJournal() {
 function tailer(file: string, journal: TimeJournal) {
   const sent: Array<{ message: string; offset: number; identity: string }> = [];
   const batcher = createBatcher({
-    maxEvents: 1000, maxBytes: 1 << 20, lingerMs: 0, maxInflightBytes: 1 << 24,
+    maxEvents: 1000,
+    maxBytes: 1 << 20,
+    lingerMs: 0,
+    maxInflightBytes: 1 << 24,
     async send(batch: QueuedEvent[]) {
       for (const e of batch) {
         const ev = JSON.parse(e.value.toString());
@@ -52,11 +55,36 @@ function tailer(file: string, journal: TimeJournal) {
   });
   const fd = fs.openSync(file, 'r');
   const st = fs.fstatSync(fd);
-  const entry = { identity: '', dev: st.dev, ino: st.ino, path: file, offset: 0, fp: fingerprint(Buffer.alloc(0)), fpLen: 0, generation: 0, firstSeen: 1, updated: 1 };
-  const t = new FileTailer(fileKey(st), file, fd, entry, {
-    host: 'h', maxLineBytes: 1 << 16, readBufferBytes: 64, partialFlushMs: 0, parseJson: false, batcher,
-    metrics: createAgentMetrics(pino({ level: 'silent' })), journal, now: Date.now,
-  }, () => undefined);
+  const entry = {
+    identity: '',
+    dev: st.dev,
+    ino: st.ino,
+    path: file,
+    offset: 0,
+    fp: fingerprint(Buffer.alloc(0)),
+    fpLen: 0,
+    generation: 0,
+    firstSeen: 1,
+    updated: 1,
+  };
+  const t = new FileTailer(
+    fileKey(st),
+    file,
+    fd,
+    entry,
+    {
+      host: 'h',
+      maxLineBytes: 1 << 16,
+      readBufferBytes: 64,
+      partialFlushMs: 0,
+      parseJson: false,
+      batcher,
+      metrics: createAgentMetrics(pino({ level: 'silent' })),
+      journal,
+      now: Date.now,
+    },
+    () => undefined,
+  );
   return { t, sent, batcher };
 }
 

@@ -9,12 +9,20 @@ function check(glob: string, yes: string[], no: string[]) {
 
 describe('globToRegExp', () => {
   it('* matches within one path segment', () => {
-    check('/var/log/*.log', ['/var/log/a.log', '/var/log/.log', '/var/log/app-1.log'], ['/var/log/a/b.log', '/var/log/a.log.1', '/var/log/a.txt', '/var/logs/a.log']);
+    check(
+      '/var/log/*.log',
+      ['/var/log/a.log', '/var/log/.log', '/var/log/app-1.log'],
+      ['/var/log/a/b.log', '/var/log/a.log.1', '/var/log/a.txt', '/var/logs/a.log'],
+    );
     check('*', ['a', 'abc', ''], ['a/b', '/a']);
   });
 
   it('** matches any number of directories, including none', () => {
-    check('/var/log/**/*.log', ['/var/log/a.log', '/var/log/x/a.log', '/var/log/x/y/z/a.log'], ['/var/log/a.txt', '/var/a.log', '/var/logx/a.log']);
+    check(
+      '/var/log/**/*.log',
+      ['/var/log/a.log', '/var/log/x/a.log', '/var/log/x/y/z/a.log'],
+      ['/var/log/a.txt', '/var/a.log', '/var/logx/a.log'],
+    );
     check('/srv/**', ['/srv/a', '/srv/a/b/c', '/srv/'], ['/srv', '/srvx/a']);
     check('**/debug-*.log', ['debug-1.log', 'a/b/debug-x.log', '/abs/debug-.log'], ['a/b/info-1.log', 'a/debug-1.log/x']);
   });
@@ -24,7 +32,11 @@ describe('globToRegExp', () => {
   });
 
   it('{a,b} alternates, with globs inside', () => {
-    check('/var/log/nginx/{access,error}.log', ['/var/log/nginx/access.log', '/var/log/nginx/error.log'], ['/var/log/nginx/other.log', '/var/log/nginx/access,error.log', '/var/log/nginx/{access,error}.log']);
+    check(
+      '/var/log/nginx/{access,error}.log',
+      ['/var/log/nginx/access.log', '/var/log/nginx/error.log'],
+      ['/var/log/nginx/other.log', '/var/log/nginx/access,error.log', '/var/log/nginx/{access,error}.log'],
+    );
     check('/l/{*.log,*.txt}', ['/l/a.log', '/l/b.txt'], ['/l/c.json', '/l/d/a.log']);
     check('/l/a,b', ['/l/a,b'], ['/l/a', '/l/b']);
   });

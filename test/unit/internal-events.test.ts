@@ -19,7 +19,13 @@ describe('internal events', () => {
   it('one call logs and counts, with the same stage and error_type', async () => {
     const registry = new Registry();
     const { log, lines } = recorder();
-    const fault = createFaultReporter({ component: 'agent', registry, log, stages: ['read', 'scan'] as const, errorTypes: ['io'] as const });
+    const fault = createFaultReporter({
+      component: 'agent',
+      registry,
+      log,
+      stages: ['read', 'scan'] as const,
+      errorTypes: ['io'] as const,
+    });
     fault({ stage: 'read', errorType: 'io', message: 'read failed', err: new Error('EIO'), fields: { path: '/x' } });
     fault({ stage: 'read', errorType: 'io', message: 'read failed', err: 'EIO', consecutive: 2, streak: {} });
     const text = await registry.metrics();

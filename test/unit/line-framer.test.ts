@@ -77,10 +77,7 @@ describe('line framer: examples', () => {
     expect(f.pendingOffset).toBe(0);
     expect(f.push(B('abc'))).toEqual([]);
     expect(f.pendingBytes).toBe(8);
-    expect(f.push(B('def\nok\n'))).toEqual([
-      line(0, 17, '01234567', { bytes: 16, truncated: true }),
-      line(17, 20, 'ok'),
-    ]);
+    expect(f.push(B('def\nok\n'))).toEqual([line(0, 17, '01234567', { bytes: 16, truncated: true }), line(17, 20, 'ok')]);
     expect(f.skippedBytes).toBe(8);
     expect(f.pendingBytes).toBe(0);
   });
@@ -159,9 +156,24 @@ describe('line framer: examples', () => {
 // ---- property tests ----
 
 const TOKENS: number[][] = [
-  [0x0a], [0x0a], [0x0a], [0x0d], [0x0d, 0x0a], [0x0d, 0x0a],
-  [...B('a')], [...B('xyz')], [...B('é')], [...B('€')], [...B('😀')], [...B('中文')],
-  [0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf0, 0x9f], [0xff], [0xe2, 0x82],
+  [0x0a],
+  [0x0a],
+  [0x0a],
+  [0x0d],
+  [0x0d, 0x0a],
+  [0x0d, 0x0a],
+  [...B('a')],
+  [...B('xyz')],
+  [...B('é')],
+  [...B('€')],
+  [...B('😀')],
+  [...B('中文')],
+  [0x80],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf0, 0x9f],
+  [0xff],
+  [0xe2, 0x82],
 ];
 
 const token = fc.oneof(
@@ -184,11 +196,19 @@ function split(buf: Buffer, cuts: number[]): Buffer[] {
   return out;
 }
 
-interface Run { lines: FramedLine[]; rest: FramedLine | undefined; pendingOffset: number; skipped: number }
+interface Run {
+  lines: FramedLine[];
+  rest: FramedLine | undefined;
+  pendingOffset: number;
+  skipped: number;
+}
 
 function run(chunks: Buffer[], maxLineBytes: number, startOffset = 0): Run {
   const f = createLineFramer({ maxLineBytes, startOffset });
-  const lines = pushAll(f, chunks.map((c) => Buffer.from(c))); // copies: the framer must not depend on chunk identity
+  const lines = pushAll(
+    f,
+    chunks.map((c) => Buffer.from(c)),
+  ); // copies: the framer must not depend on chunk identity
   const pendingOffset = f.pendingOffset;
   const rest = f.flushPartial();
   return { lines, rest, pendingOffset, skipped: f.skippedBytes };
@@ -197,13 +217,23 @@ function run(chunks: Buffer[], maxLineBytes: number, startOffset = 0): Run {
 describe('line framer: properties', () => {
   it('any split of the same bytes gives the same lines', () => {
     fc.assert(
-      fc.property(bytesArb, cutsArb, fc.oneof(fc.integer({ min: 1, max: 24 }), fc.constant(1 << 20)), fc.nat({ max: 1e9 }), (buf, cuts, max, start) => {
-        const whole = run([buf], max, start);
-        const parts = run(split(buf, cuts), max, start);
-        expect(parts).toEqual(whole);
-        const byteAtATime = run([...buf].map((b) => Buffer.from([b])), max, start);
-        expect(byteAtATime).toEqual(whole);
-      }),
+      fc.property(
+        bytesArb,
+        cutsArb,
+        fc.oneof(fc.integer({ min: 1, max: 24 }), fc.constant(1 << 20)),
+        fc.nat({ max: 1e9 }),
+        (buf, cuts, max, start) => {
+          const whole = run([buf], max, start);
+          const parts = run(split(buf, cuts), max, start);
+          expect(parts).toEqual(whole);
+          const byteAtATime = run(
+            [...buf].map((b) => Buffer.from([b])),
+            max,
+            start,
+          );
+          expect(byteAtATime).toEqual(whole);
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -233,10 +263,16 @@ describe('line framer: properties', () => {
         expect(pendingOffset).toBe(lastNl + 1);
         expect(Buffer.concat(pieces).equals(buf.subarray(0, lastNl + 1))).toBe(true);
         if (lastNl + 1 === buf.length) expect(rest).toBeUndefined();
-        else expect(rest).toEqual({
-          offset: lastNl + 1, end: buf.length, text: buf.subarray(lastNl + 1).toString('utf8'), bytes: buf.length - lastNl - 1,
-          truncated: false, invalidUtf8: !isUtf8(buf.subarray(lastNl + 1)), partial: true,
-        });
+        else
+          expect(rest).toEqual({
+            offset: lastNl + 1,
+            end: buf.length,
+            text: buf.subarray(lastNl + 1).toString('utf8'),
+            bytes: buf.length - lastNl - 1,
+            truncated: false,
+            invalidUtf8: !isUtf8(buf.subarray(lastNl + 1)),
+            partial: true,
+          });
         expect(skipped).toBe(0);
       }),
       { numRuns: 400 },
@@ -255,7 +291,8 @@ describe('line framer: properties', () => {
         const segs = text.split('\n');
         const tail = segs.pop()!;
         expect(lines.map((l) => l.text)).toEqual(segs.map((s) => s.replace(/\r$/, '')));
-        const rebuilt = lines.map((l) => l.text + (buf[l.end - 2] === 0x0d && l.end - l.offset >= 2 ? '\r\n' : '\n')).join('') + (rest?.text ?? '');
+        const rebuilt =
+          lines.map((l) => l.text + (buf[l.end - 2] === 0x0d && l.end - l.offset >= 2 ? '\r\n' : '\n')).join('') + (rest?.text ?? '');
         expect(rebuilt).toBe(text);
         expect(rest?.text ?? '').toBe(tail);
         expect(lines.every((l) => !l.invalidUtf8)).toBe(true);

@@ -13,13 +13,29 @@ describe('expiredIndices', () => {
 
   it('uses the UTC day of now', () => {
     // 23:30 at UTC-5 on Jan 9 is already Jan 10 in UTC.
-    expect(expiredIndices(days, 'logs', 7, new Date('2024-01-09T23:30:00-05:00'))).toEqual(['logs-2023.12.31', 'logs-2024.01.01', 'logs-2024.01.02']);
-    expect(expiredIndices(days, 'logs', 7, new Date('2024-01-10T00:00:00Z'))).toEqual(['logs-2023.12.31', 'logs-2024.01.01', 'logs-2024.01.02']);
+    expect(expiredIndices(days, 'logs', 7, new Date('2024-01-09T23:30:00-05:00'))).toEqual([
+      'logs-2023.12.31',
+      'logs-2024.01.01',
+      'logs-2024.01.02',
+    ]);
+    expect(expiredIndices(days, 'logs', 7, new Date('2024-01-10T00:00:00Z'))).toEqual([
+      'logs-2023.12.31',
+      'logs-2024.01.01',
+      'logs-2024.01.02',
+    ]);
     expect(expiredIndices(days, 'logs', 7, new Date('2024-01-09T23:59:59.999Z'))).toEqual(['logs-2023.12.31', 'logs-2024.01.01']);
   });
 
   it('only touches indices of the prefix with a well-formed date', () => {
-    const idx = ['logs-2020.01.01', 'logs-app-2020.01.01', 'logsx-2020.01.01', 'other-2020.01.01', 'logs-2020.1.1', 'logs-2020.01.01-restored', '.logs-2020.01.01'];
+    const idx = [
+      'logs-2020.01.01',
+      'logs-app-2020.01.01',
+      'logsx-2020.01.01',
+      'other-2020.01.01',
+      'logs-2020.1.1',
+      'logs-2020.01.01-restored',
+      '.logs-2020.01.01',
+    ];
     expect(expiredIndices(idx, 'logs', 7, now)).toEqual(['logs-2020.01.01']);
     expect(expiredIndices(['a.b-2020.01.01', 'aXb-2020.01.01'], 'a.b', 7, now)).toEqual(['a.b-2020.01.01']);
   });

@@ -26,7 +26,10 @@ describe('stream spool on a full disk', () => {
   it('holds lines and pauses the input until the spool takes them; then produces each once, in order', async () => {
     const sent: Array<{ message: string; seq: number }> = [];
     const batcher = createBatcher({
-      maxEvents: 1000, maxBytes: 1 << 20, lingerMs: 0, maxInflightBytes: 1 << 24,
+      maxEvents: 1000,
+      maxBytes: 1 << 20,
+      lingerMs: 0,
+      maxInflightBytes: 1 << 24,
       async send(batch: QueuedEvent[]) {
         for (const e of batch) {
           const ev = JSON.parse(e.value.toString());
@@ -36,7 +39,15 @@ describe('stream spool on a full disk', () => {
     });
     const metrics = createAgentMetrics(pino({ level: 'silent' }));
     const src = new StreamSource('s', 'stdin', undefined, {
-      host: 'h', dataDir: dir, maxLineBytes: 1 << 16, spoolMaxBytes: 1 << 20, spoolFull: 'block', parseJson: false, batcher, metrics, now: Date.now,
+      host: 'h',
+      dataDir: dir,
+      maxLineBytes: 1 << 16,
+      spoolMaxBytes: 1 << 20,
+      spoolFull: 'block',
+      parseJson: false,
+      batcher,
+      metrics,
+      now: Date.now,
     });
     const input = new PassThrough();
     const ended = src.attach(input);
@@ -80,7 +91,10 @@ describe('stream spool on a full disk', () => {
     sp.append({ seq: 1, time: 3, message: 'after' });
     sp.close();
     const again = new Spool(path.join(dir, 'sp'), 1 << 20);
-    expect(again.load(0).map((r) => [r.seq, r.message])).toEqual([[0, 'whole'], [1, 'after']]);
+    expect(again.load(0).map((r) => [r.seq, r.message])).toEqual([
+      [0, 'whole'],
+      [1, 'after'],
+    ]);
     again.close();
   });
 });

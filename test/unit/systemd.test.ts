@@ -52,7 +52,10 @@ function environmentOf(u: Unit): Record<string, string> {
   return env;
 }
 
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.service')).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.service'))
+  .sort();
 const units = new Map(files.map((f) => [f, parseUnit(fs.readFileSync(path.join(dir, f), 'utf8'))]));
 
 describe('parseUnit', () => {
@@ -110,7 +113,7 @@ describe('deploy/systemd', () => {
       expect(last(u, 'Service', 'MemoryDenyWriteExecute')).not.toBe('yes');
     });
 
-    it('stops with SIGTERM and waits longer than logship\'s own shutdown grace', () => {
+    it("stops with SIGTERM and waits longer than logship's own shutdown grace", () => {
       expect(last(u, 'Service', 'KillSignal')).toBe('SIGTERM');
       const graceMs = loadConfig({})[sub].shutdown_grace_ms;
       expect(Number(last(u, 'Service', 'TimeoutStopSec')) * 1000).toBeGreaterThan(graceMs);

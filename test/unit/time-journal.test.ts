@@ -152,7 +152,12 @@ describe('time journal on a full disk', () => {
     let clock = 1000;
     const failed: Array<[string, number]> = [];
     let recovered = 0;
-    const j = openTimeJournal(dir, { now: () => clock, retryMs: 1000, onWriteFailed: (e, n) => failed.push([e, n]), onRecovered: (n) => (recovered = n) });
+    const j = openTimeJournal(dir, {
+      now: () => clock,
+      retryMs: 1000,
+      onWriteFailed: (e, n) => failed.push([e, n]),
+      onRecovered: (n) => (recovered = n),
+    });
     expect(j.noteChunk('id1', 0, 100, 1000)).toBe(true);
     const spy = vi.spyOn(fs, 'writeSync').mockImplementation(() => {
       throw enospc();

@@ -5,7 +5,10 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { PathMatcher } from './glob.js';
 
-export interface FoundFile { path: string; stat: fs.Stats }
+export interface FoundFile {
+  path: string;
+  stat: fs.Stats;
+}
 
 const MAX_DEPTH = 16;
 

@@ -78,7 +78,8 @@ export class FileOpener {
   /** Adds the kept entries of files not found yet to `files` (the checkpoint being written), dropping old ones. */
   carryOrphans(files: Record<string, FileCheckpoint>, previous: Record<string, FileCheckpoint>) {
     for (const [key, since] of this.orphans) {
-      if (files[key] || !previous[key] || this.deps.now() - since > FORGET_AFTER_MS || this.orphans.size > MAX_ORPHANS) this.orphans.delete(key);
+      if (files[key] || !previous[key] || this.deps.now() - since > FORGET_AFTER_MS || this.orphans.size > MAX_ORPHANS)
+        this.orphans.delete(key);
       else files[key] = previous[key];
     }
   }
@@ -114,12 +115,22 @@ export class FileOpener {
         // continues the old generation from the checkpoint (found by its first and last bytes).
         metrics.fileRotated('truncated', p, { old_offset: entry.offset, new_size: fst.size });
         this.retireCheckpoint(cp);
-        entry = { ...entry, identity: '', generation: entry.generation + 1, firstSeen: now(), offset: 0, fp: fingerprint(Buffer.alloc(0)), fpLen: 0 };
+        entry = {
+          ...entry,
+          identity: '',
+          generation: entry.generation + 1,
+          firstSeen: now(),
+          offset: 0,
+          fp: fingerprint(Buffer.alloc(0)),
+          fpLen: 0,
+        };
         why = 'truncated while stopped';
       }
     } else {
       if (cp) {
-        metrics.fileRotated('replaced', p, { reason: 'different content at this inode (reused, or truncated and rewritten while stopped)' });
+        metrics.fileRotated('replaced', p, {
+          reason: 'different content at this inode (reused, or truncated and rewritten while stopped)',
+        });
         // Its old content may live on in a copy (copytruncate while we were stopped): let a copy continue it.
         this.retireCheckpoint(cp);
       }
@@ -133,8 +144,15 @@ export class FileOpener {
   private retireCheckpoint(cp: Entry) {
     if (cp.tailFp === undefined) return;
     this.retire({
-      identity: cp.identity, fp: cp.fp, fpLen: cp.fpLen, offset: cp.offset, resumeAt: cp.offset, tailFp: cp.tailFp, tailLen: cp.tailLen ?? 0,
-      firstSeen: cp.firstSeen, retiredAt: this.deps.now(),
+      identity: cp.identity,
+      fp: cp.fp,
+      fpLen: cp.fpLen,
+      offset: cp.offset,
+      resumeAt: cp.offset,
+      tailFp: cp.tailFp,
+      tailLen: cp.tailLen ?? 0,
+      firstSeen: cp.firstSeen,
+      retiredAt: this.deps.now(),
     });
   }
 
@@ -160,7 +178,7 @@ export class FileOpener {
     }
     this.deferred.delete(key);
     const firstSeen = now();
-    const startAt = copyOf ? copyOf.resumeAt ?? copyOf.offset : o.fromEnd ? fst.size : 0;
+    const startAt = copyOf ? (copyOf.resumeAt ?? copyOf.offset) : o.fromEnd ? fst.size : 0;
     const fpLen = Math.min(FP_MAX, startAt);
     const entry: Entry = {
       // From the first line as it is read, not as it is now: the file may be rewritten before we read it.

@@ -53,7 +53,14 @@ export class FileTailer {
   private tail: Buffer = Buffer.alloc(0);
   private onRetire: (r: RetiredGeneration) => void;
 
-  constructor(key: string, path: string, fd: number, entry: FileCheckpoint & { birth?: number }, private ctx: TailerContext, onRetire: (r: RetiredGeneration) => void) {
+  constructor(
+    key: string,
+    path: string,
+    fd: number,
+    entry: FileCheckpoint & { birth?: number },
+    private ctx: TailerContext,
+    onRetire: (r: RetiredGeneration) => void,
+  ) {
     this.key = key;
     this.path = path;
     this.fd = fd;
@@ -236,8 +243,15 @@ export class FileTailer {
     if (this.ml) this.send(this.ml.flush(this.ctx.now(), true));
     this.ml = this.ctx.multiline?.();
     this.onRetire({
-      identity: this.entry.identity, fp: this.entry.fp, fpLen: this.entry.fpLen, offset: this.readOffset, resumeAt: this.marks.watermark,
-      tailFp: fingerprint(this.tail), tailLen: this.tail.length, firstSeen: this.entry.firstSeen, retiredAt: this.ctx.now(),
+      identity: this.entry.identity,
+      fp: this.entry.fp,
+      fpLen: this.entry.fpLen,
+      offset: this.readOffset,
+      resumeAt: this.marks.watermark,
+      tailFp: fingerprint(this.tail),
+      tailLen: this.tail.length,
+      firstSeen: this.entry.firstSeen,
+      retiredAt: this.ctx.now(),
     });
     this.tail = Buffer.alloc(0);
     this.ctx.metrics.fileRotated('truncated', this.path, { old_offset: this.readOffset, new_size: newSize });

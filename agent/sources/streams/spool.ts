@@ -7,10 +7,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LogshipError } from '../../../common/errors.js';
 
-export interface SpoolRecord { seq: number; time: number; message: string; truncated?: boolean; invalidUtf8?: boolean; exitCode?: number | null; signal?: string | null }
+export interface SpoolRecord {
+  seq: number;
+  time: number;
+  message: string;
+  truncated?: boolean;
+  invalidUtf8?: boolean;
+  exitCode?: number | null;
+  signal?: string | null;
+}
 
-interface Segment { file: string; first: number; last: number; bytes: number }
-
+interface Segment {
+  file: string;
+  first: number;
+  last: number;
+  bytes: number;
+}
 
 export class Spool {
   private segments: Segment[] = [];
@@ -18,7 +30,10 @@ export class Spool {
   private total = 0;
   private readonly segmentBytes: number;
 
-  constructor(private dir: string, readonly maxBytes: number) {
+  constructor(
+    private dir: string,
+    readonly maxBytes: number,
+  ) {
     fs.mkdirSync(dir, { recursive: true });
     // Space comes back a whole segment at a time, so a segment is a fraction of the limit.
     this.segmentBytes = Math.max(16 * 1024, Math.min(8 * 1024 * 1024, Math.floor(maxBytes / 4)));
@@ -27,7 +42,10 @@ export class Spool {
   /** Loads existing segments; returns the records at or above `fromSeq` (not yet acknowledged). */
   load(fromSeq: number): SpoolRecord[] {
     const out: SpoolRecord[] = [];
-    const files = fs.readdirSync(this.dir).filter((f) => /^seg-\d+\.jsonl$/.test(f)).sort();
+    const files = fs
+      .readdirSync(this.dir)
+      .filter((f) => /^seg-\d+\.jsonl$/.test(f))
+      .sort();
     for (const f of files) {
       const file = path.join(this.dir, f);
       const text = fs.readFileSync(file, 'utf8');
@@ -46,7 +64,15 @@ export class Spool {
         if (first < 0) first = r.s;
         last = r.s;
         if (r.s >= fromSeq) {
-          out.push({ seq: r.s, time: r.t, message: r.m, truncated: ((r.f ?? 0) & 1) !== 0 || undefined, invalidUtf8: ((r.f ?? 0) & 2) !== 0 || undefined, exitCode: r.x, signal: r.g });
+          out.push({
+            seq: r.s,
+            time: r.t,
+            message: r.m,
+            truncated: ((r.f ?? 0) & 1) !== 0 || undefined,
+            invalidUtf8: ((r.f ?? 0) & 2) !== 0 || undefined,
+            exitCode: r.x,
+            signal: r.g,
+          });
         }
       }
       if (good < Buffer.byteLength(text)) fs.truncateSync(file, good); // drop the torn tail so appends stay parseable
@@ -70,7 +96,14 @@ export class Spool {
 
   append(r: SpoolRecord): void {
     const flags = (r.truncated ? 1 : 0) | (r.invalidUtf8 ? 2 : 0);
-    const line = JSON.stringify({ s: r.seq, t: r.time, m: r.message, ...(flags ? { f: flags } : {}), ...(r.exitCode !== undefined ? { x: r.exitCode, g: r.signal ?? null } : {}) }) + '\n';
+    const line =
+      JSON.stringify({
+        s: r.seq,
+        t: r.time,
+        m: r.message,
+        ...(flags ? { f: flags } : {}),
+        ...(r.exitCode !== undefined ? { x: r.exitCode, g: r.signal ?? null } : {}),
+      }) + '\n';
     let seg = this.segments[this.segments.length - 1];
     if (!seg || this.fd === undefined || seg.bytes >= this.segmentBytes) {
       if (this.fd !== undefined) fs.closeSync(this.fd);
@@ -100,7 +133,11 @@ export class Spool {
           }
         }
       }
-      throw new LogshipError('LOGSHIP_ERR_SPOOL', `cannot append to ${seg.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { retriable: true, cause: err });
+      throw new LogshipError(
+        'LOGSHIP_ERR_SPOOL',
+        `cannot append to ${seg.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        { retriable: true, cause: err },
+      );
     }
     seg.last = r.seq;
     seg.bytes += n;

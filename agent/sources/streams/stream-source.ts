@@ -30,7 +30,10 @@ export interface StreamContext {
 }
 
 export function streamIdentity(host: string, name: string, created: number): string {
-  return createHash('sha256').update(JSON.stringify(['stream', host, name, created])).digest('hex').slice(0, 24);
+  return createHash('sha256')
+    .update(JSON.stringify(['stream', host, name, created]))
+    .digest('hex')
+    .slice(0, 24);
 }
 
 export class StreamSource {
@@ -52,7 +55,12 @@ export class StreamSource {
   /** Why the spool cannot be written now; undefined when it can. */
   spoolFailure: string | undefined;
 
-  constructor(name: string, type: SourceType, cp: StreamCheckpoint | undefined, private ctx: StreamContext) {
+  constructor(
+    name: string,
+    type: SourceType,
+    cp: StreamCheckpoint | undefined,
+    private ctx: StreamContext,
+  ) {
     this.name = name;
     this.type = type;
     this.identity = cp?.identity ?? streamIdentity(ctx.host, name, ctx.now());
@@ -157,7 +165,13 @@ export class StreamSource {
       this.ctx.metrics.linesDiscarded('spool_full', 1, this.name);
       return;
     }
-    const rec: SpoolRecord = { seq: this.nextSeq++, time: this.ctx.now(), message: line.text, truncated: line.truncated || undefined, invalidUtf8: line.invalidUtf8 || undefined };
+    const rec: SpoolRecord = {
+      seq: this.nextSeq++,
+      time: this.ctx.now(),
+      message: line.text,
+      truncated: line.truncated || undefined,
+      invalidUtf8: line.invalidUtf8 || undefined,
+    };
     this.held.push({ rec });
     if (this.held.length === 1) this.spoolHeld(); // else a retry is pending: keep the order
   }
