@@ -36,7 +36,7 @@ export interface LogEvent {
 /**
  * The id of a line: a hash of where it came from. The same line read twice gets the same id (so Elasticsearch's
  * `create` answers 409 for the second copy); two different lines never share one, because a source identity is
- * never reused (see agent/file-identity.ts) and an offset is unique within a source.
+ * never reused (see agent/sources/files/identity.ts) and an offset is unique within a source.
  */
 export function eventId(host: string, sourceIdentity: string, offset: number): string {
   // JSON-encode the parts: joined with a separator, ("a", "b\0c") and ("a\0b", "c") would hash the same bytes.
