@@ -268,6 +268,16 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
             metrics.committed(partition, offset);
             metrics.setLag(new Map([[partition, lag]]));
           },
+          onFault: (f) => {
+            if (f.kind === 'commit_retry')
+              log.info(
+                { partition: f.partition, offset: f.offset, attempt: f.attempt, err: errorMessage(f.err) },
+                'offset commit failed, retrying',
+              );
+            else if (f.kind === 'restart_failed')
+              log.warn({ err: errorMessage(f.err), attempt: f.attempt }, 'consumer restart failed; trying again');
+            else log.warn({ err: errorMessage(f.err) }, 'consumer disconnect failed');
+          },
         },
         log,
       );
