@@ -16,7 +16,7 @@ import { createEs, type Es } from './es-client.js';
 import { createLimiter, indexAll } from './indexer.js';
 import { indexTemplate, templateName } from './index-template.js';
 import { createGroupConsumer, type BatchControl, type GroupConsumer, type InRecord } from '../kafka/consumer.js';
-import { createSinkMetrics, type SinkMetrics } from './metrics.js';
+import { createSinkMetrics, type BatchAbort, type SinkMetrics } from './metrics.js';
 import { deleteExpiredIndices } from './retention.js';
 
 export interface Sink {
@@ -72,7 +72,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
         return true;
       } catch (err) {
         fatal(err);
-        log.warn({ err: errorMessage(err), attempt }, 'dead-letter publish failed, retrying');
+        metrics.deadLetterPublishFailed(err, attempt);
         const old = dlq;
         dlq = undefined;
         await old?.disconnect().catch(() => undefined);
@@ -86,12 +86,12 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
     active++;
     metrics.received(records.length);
     const batchCtl = new AbortController();
-    const abort = (why: string, err?: unknown) => {
+    const abort = (why: BatchAbort, err?: unknown) => {
       if (batchCtl.signal.aborted) return;
-      log.info({ partition, why, err: err === undefined ? undefined : errorMessage(err) }, 'leaving the batch unfinished');
+      metrics.batchLeftUnfinished(partition, why, err);
       batchCtl.abort();
     };
-    const onStop = () => abort('shutdown grace over');
+    const onStop = () => abort('shutdown');
     if (stopCtl.signal.aborted) onStop();
     stopCtl.signal.addEventListener('abort', onStop, { once: true });
     // Heartbeat for as long as the batch is in hand (bulk requests, backoff waits, dead-letter publishes), so a slow or
@@ -99,14 +99,14 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
     // again. When the group rebalances anyway, the heartbeat says so: stop, commit what is done, let the partition go.
     let beating = false;
     const ticker = setInterval(() => {
-      if (!ctl.active()) return abort('partition reassigned');
+      if (!ctl.active()) return abort('partition_reassigned');
       if (beating) return;
       beating = true;
       ctl.heartbeat().then(
         () => (beating = false),
         (err) => {
           beating = false;
-          abort('heartbeat refused (group rebalancing)', err);
+          abort('heartbeat_refused', err);
         },
       );
     }, heartbeatEveryMs);
@@ -127,7 +127,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
           () => {
             committed = Math.max(committed, upTo.index);
           },
-          (err) => abort('commit refused', err),
+          (err) => abort('commit_refused', err),
         )
         .finally(() => (committing = undefined));
     };
@@ -225,7 +225,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
         if (err instanceof LogshipError && !err.retriable) throw err;
         esHealthy = false;
         esError = errorMessage(err);
-        log.warn({ err: esError, attempt }, 'Elasticsearch not reachable; waiting before consuming');
+        metrics.elasticsearchUnreachable(err, attempt);
         await sleep(backoffMs(attempt, s.retry_initial_ms, s.retry_max_ms), stopCtl.signal);
       }
     }
@@ -253,7 +253,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       ]).catch((err) => {
         // Wrong credentials or CA fail the start (exit 78) rather than a consumer that can never join.
         if (err instanceof LogshipError && err.code === 'LOGSHIP_ERR_KAFKA_AUTH') throw err;
-        log.warn({ err: errorMessage(err) }, 'could not check topics; consuming anyway');
+        metrics.topicCheckFailed(err);
       });
       consumer = createGroupConsumer(
         clientOpts,
@@ -268,29 +268,20 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
             metrics.committed(partition, offset);
             metrics.setLag(new Map([[partition, lag]]));
           },
-          onFault: (f) => {
-            if (f.kind === 'commit_retry')
-              log.info(
-                { partition: f.partition, offset: f.offset, attempt: f.attempt, err: errorMessage(f.err) },
-                'offset commit failed, retrying',
-              );
-            else if (f.kind === 'restart_failed')
-              log.warn({ err: errorMessage(f.err), attempt: f.attempt }, 'consumer restart failed; trying again');
-            else log.warn({ err: errorMessage(f.err) }, 'consumer disconnect failed');
-          },
+          onFault: metrics.consumerFault,
         },
         log,
       );
-      consumer.onEvent('rebalancing', () => log.info('consumer group rebalancing'));
+      consumer.onEvent('rebalancing', () => metrics.rebalanceStarted());
       // Every join after the first is a rebalance this member went through (one another member started, or our
       // session expired and we rejoined); counted on joins because kafkajs reports the second kind on no other event.
       consumer.onEvent('joined', (p) => {
-        if (joins++ > 0) metrics.rebalancing();
+        if (joins++ > 0) metrics.rejoined();
         log.info({ assignment: p.memberAssignment, generation_member: p.memberId }, 'joined the consumer group');
       });
       consumer.onEvent('crash', (p) => {
         const error = (p as { error?: unknown }).error;
-        if (!fatal(error)) log.warn({ err: String(error), restart: p.restart }, 'consumer crashed; restarting');
+        if (!fatal(error)) metrics.consumerCrashed(error, p.restart);
       });
       await consumer.start(handle).catch((err) => {
         throw kafkaAuthProblem(err) ? kafkaError(err, cfg.kafka.brokers) : err;
@@ -298,7 +289,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       if (cfg.elasticsearch.retention_days > 0) {
         const run = () =>
           deleteExpiredIndices(es, cfg.elasticsearch.index_prefix, cfg.elasticsearch.retention_days, new Date(), log).catch(
-            () => undefined,
+            metrics.retentionFailed,
           );
         void run();
         retentionTimer = setInterval(run, 3_600_000);
