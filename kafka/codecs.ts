@@ -58,7 +58,7 @@ const zstdCodec = {
   },
 };
 
-export function zstdDecompress(buffer: Buffer): Buffer {
+function zstdDecompress(buffer: Buffer): Buffer {
   let heap = Math.max(1 << 20, buffer.length * 16);
   for (;;) {
     try {

@@ -1,5 +1,6 @@
 // The sink's group consumer: batches per partition, commits only where the handler says, rejoins on group changes.
 import type { Consumer as KConsumer } from 'kafkajs';
+import { sleep } from '../common/backoff.js';
 import type { Logger } from '../common/logger.js';
 import { createKafka } from './client.js';
 import { isGroupChange, rootCause } from './errors.js';
@@ -26,6 +27,12 @@ export interface BatchControl {
 
 export type BatchHandler = (topic: string, partition: number, records: InRecord[], ctl: BatchControl) => Promise<{ commitUpTo?: string }>;
 
+/** A fault the consumer handled itself (it retries), for the caller to log and count. */
+export type ConsumerFault =
+  | { kind: 'commit_retry'; err: unknown; partition: number; offset: string; attempt: number }
+  | { kind: 'restart_failed'; err: unknown; attempt: number }
+  | { kind: 'disconnect_failed'; err: unknown };
+
 export interface ConsumerOptions {
   groupId: string;
   topic: string;
@@ -38,6 +45,7 @@ export interface ConsumerOptions {
    * the records behind the partition's high watermark as of the batch's fetch.
    */
   onCommitted?: (partition: number, offset: string, lag: number) => void;
+  onFault: (f: ConsumerFault) => void;
 }
 
 export interface GroupConsumer {
@@ -48,12 +56,8 @@ export interface GroupConsumer {
    */
   stop(): Promise<void>;
   readonly connected: boolean;
-  /** Per partition: high watermark minus the next offset to process. */
-  lag(): Map<number, number>;
-  onEvent(name: 'rebalancing' | 'joined' | 'crash' | 'commit', f: (info: Record<string, unknown>) => void): void;
+  onEvent(name: 'rebalancing' | 'joined' | 'crash', f: (info: Record<string, unknown>) => void): void;
 }
-
-import { sleep } from '../common/backoff.js';
 
 export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptions, log: Logger): GroupConsumer {
   const kafka = createKafka(client, log, { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 });
@@ -70,7 +74,6 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
   let connected = false;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | undefined;
-  const lags = new Map<number, number>();
 
   async function commit(
     commitOffsetsIfNecessary: (offsets: {
@@ -92,7 +95,7 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
         // Thrown as kafkajs' own protocol error, so the runner rejoins the group (the batch is re-delivered: 409s).
         if (isGroupChange(cause)) throw cause;
         if (attempt >= 3 || cause?.retriable === false) throw err;
-        log.info({ partition, offset: next, attempt, err: cause?.message }, 'offset commit failed, retrying');
+        o.onFault({ kind: 'commit_retry', err: cause ?? err, partition, offset: next, attempt });
         await sleep(200 * 2 ** attempt);
       }
     }
@@ -113,7 +116,6 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
         await commit(commitOffsetsIfNecessary as never, batch.topic, batch.partition, next.toString());
         committed = next;
         const lag = Math.max(0, Number(BigInt(batch.highWatermark) - next));
-        lags.set(batch.partition, lag);
         resolveOffset(upTo);
         o.onCommitted?.(batch.partition, upTo, lag);
       };
@@ -140,7 +142,7 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
       await consumer.run(runOptions(handler));
       log.info({ attempt }, 'consumer restarted after a crash');
     } catch (err) {
-      log.warn({ err: (err as Error).message, attempt }, 'consumer restart failed; trying again');
+      o.onFault({ kind: 'restart_failed', err, attempt });
       restartTimer = setTimeout(() => void restart(handler, attempt + 1), Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)));
     }
   }
@@ -149,13 +151,11 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
     get connected() {
       return connected;
     },
-    lag: () => lags,
     onEvent(name, f) {
       const ev = {
         rebalancing: consumer.events.REBALANCING,
         joined: consumer.events.GROUP_JOIN,
         crash: consumer.events.CRASH,
-        commit: consumer.events.COMMIT_OFFSETS,
       }[name];
       consumer.on(ev, (e: { payload: Record<string, unknown> }) => f(e.payload));
     },
@@ -177,7 +177,7 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
     async stop() {
       stopping = true;
       if (restartTimer) clearTimeout(restartTimer);
-      await consumer.disconnect().catch((err) => log.warn({ err: (err as Error).message }, 'consumer disconnect failed'));
+      await consumer.disconnect().catch((err) => o.onFault({ kind: 'disconnect_failed', err }));
       connected = false;
     },
   };

@@ -1,8 +1,29 @@
-// The sink's internal events. Accounting that must balance:
-// records_consumed = documents_created + documents_duplicate + dead_lettered + records_abandoned + in flight.
-// (An abandoned record, left unfinished by a rebalance or shutdown, is consumed again by its next owner.)
+// The sink's internal events: one function per event updates the metric and writes the log line. Accounting that
+// must balance: records_consumed = documents_created + documents_duplicate + dead_lettered + records_abandoned + in
+// flight. (An abandoned record, left unfinished by a rebalance or shutdown, is consumed again by its next owner.)
+// Faults go through one reporter, so each is logged and counted in logship_sink_errors_total{stage,error_type}.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../common/logger.js';
+import { createFaultReporter } from '../common/internal-events.js';
+import type { ConsumerFault } from '../kafka/consumer.js';
+
+const STAGES = ['bulk', 'dead_letter', 'commit', 'heartbeat', 'consumer', 'template', 'topics', 'retention'] as const;
+/**
+ * unavailable: no answer, or an error retrying may fix (a broker or Elasticsearch away); refused: the group said no
+ * (a rebalance); crashed: the consumer stopped; item_refused / request_failed: a bulk retry of items refused one by
+ * one (429, 5xx in a 200 answer) or of a whole request that failed.
+ */
+const ERROR_TYPES = ['unavailable', 'refused', 'crashed', 'item_refused', 'request_failed'] as const;
+
+/** Why a batch stops before every record is done: its unfinished records are not committed. */
+export type BatchAbort = 'heartbeat_refused' | 'commit_refused' | 'partition_reassigned' | 'shutdown';
+
+const ABORT_WHY: Record<BatchAbort, string> = {
+  heartbeat_refused: 'heartbeat refused (group rebalancing)',
+  commit_refused: 'commit refused',
+  partition_reassigned: 'partition reassigned',
+  shutdown: 'shutdown grace over',
+};
 
 export function createSinkMetrics(log: Logger) {
   const registry = new Registry();
@@ -37,6 +58,7 @@ export function createSinkMetrics(log: Logger) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const fault = createFaultReporter({ component: 'sink', registry, log, stages: STAGES, errorTypes: ERROR_TYPES });
   let inflightN = 0;
   return {
     registry,
@@ -67,19 +89,81 @@ export function createSinkMetrics(log: Logger) {
       bulks.inc({ outcome });
       latency.observe(ms / 1000);
     },
+    /** Before the `attempt`th backoff in a row: `items` to send again, `refusedItems` of them refused one by one. */
     retrying(items: number, refusedItems: number, reason: string, attempt: number) {
       if (refusedItems > 0) retried.inc({ scope: 'item' }, refusedItems);
       if (items > refusedItems) retried.inc({ scope: 'request' }, items - refusedItems);
-      const level = attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug';
-      log[level]({ items, refused_items: refusedItems, reason, attempt }, 'retrying items Elasticsearch did not take');
+      fault({
+        stage: 'bulk',
+        errorType: items > refusedItems ? 'request_failed' : 'item_refused',
+        message: 'retrying items Elasticsearch did not take',
+        fields: { items, refused_items: refusedItems, reason, attempt },
+        consecutive: attempt,
+        streak: {},
+      });
+    },
+    deadLetterPublishFailed(err: unknown, attempt: number) {
+      fault({ stage: 'dead_letter', errorType: 'unavailable', message: 'dead-letter publish failed, retrying', err, fields: { attempt } });
+    },
+    /** A batch stops before it is done; a refused heartbeat or commit (the group rebalancing) is counted as a fault. */
+    batchLeftUnfinished(partition: number, why: BatchAbort, err?: unknown) {
+      const fields = { partition, why: ABORT_WHY[why] };
+      const message = 'leaving the batch unfinished';
+      if (why === 'heartbeat_refused' || why === 'commit_refused')
+        fault({ stage: why === 'heartbeat_refused' ? 'heartbeat' : 'commit', errorType: 'refused', message, err, fields, level: 'info' });
+      else log.info(fields, message);
+    },
+    consumerCrashed(err: unknown, restart: unknown) {
+      fault({ stage: 'consumer', errorType: 'crashed', message: 'consumer crashed; restarting', err: String(err), fields: { restart } });
+    },
+    /** Faults the group consumer (kafka/) met and handled itself. */
+    consumerFault(f: ConsumerFault) {
+      if (f.kind === 'commit_retry')
+        fault({
+          stage: 'commit',
+          errorType: 'unavailable',
+          message: 'offset commit failed, retrying',
+          err: f.err,
+          fields: { partition: f.partition, offset: f.offset, attempt: f.attempt },
+          level: 'info',
+        });
+      else if (f.kind === 'restart_failed')
+        fault({
+          stage: 'consumer',
+          errorType: 'unavailable',
+          message: 'consumer restart failed; trying again',
+          err: f.err,
+          fields: { attempt: f.attempt },
+        });
+      else fault({ stage: 'consumer', errorType: 'unavailable', message: 'consumer disconnect failed', err: f.err });
+    },
+    elasticsearchUnreachable(err: unknown, attempt: number) {
+      fault({
+        stage: 'template',
+        errorType: 'unavailable',
+        message: 'Elasticsearch not reachable; waiting before consuming',
+        err,
+        fields: { attempt },
+      });
+    },
+    topicCheckFailed(err: unknown) {
+      fault({ stage: 'topics', errorType: 'unavailable', message: 'could not check topics; consuming anyway', err });
+    },
+    retentionFailed(err: unknown) {
+      fault({ stage: 'retention', errorType: 'unavailable', message: 'retention run failed; trying again in an hour', err });
     },
     committed(partition: number, offset: string) {
       commits.inc();
       log.debug({ partition, offset }, 'offset committed');
     },
-    rebalancing() {
+    /** kafkajs' REBALANCING: the group coordinator asked this member to rejoin. */
+    rebalanceStarted() {
+      log.info('group rebalance started');
+    },
+    /** A join after the first: this member went through a rebalance (another member came or went, or our session expired). */
+    rejoined() {
       rebalances.inc();
-      log.info('consumer group rebalancing');
+      log.info('rejoined the group after a rebalance');
     },
     setLag(m: Map<number, number>) {
       for (const [p, v] of m) lag.set({ partition: String(p) }, v);

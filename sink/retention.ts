@@ -20,3 +20,18 @@ export async function deleteExpiredIndices(es: Es, prefix: string, retentionDays
   }
   return old;
 }
+
+/** Runs the deletion now and every `everyMs`; a failed run is reported and tried again at the next. Returns the stop function. */
+export function scheduleRetention(
+  es: Es,
+  prefix: string,
+  retentionDays: number,
+  log: Logger,
+  onFailure: (err: unknown) => void,
+  everyMs = 3_600_000,
+): () => void {
+  const run = () => void deleteExpiredIndices(es, prefix, retentionDays, new Date(), log).catch(onFailure);
+  run();
+  const timer = setInterval(run, everyMs);
+  return () => clearInterval(timer);
+}
