@@ -1,4 +1,4 @@
-// Config tests, part 2: the schema against config/types.ts, secrets and redaction, the shipped examples.
+// Config tests, part 2: the schema against the Config type, secrets and redaction, the shipped examples.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,35 +22,37 @@ import type { Config } from '../../config/types.js';
 import { get, loadError, problems, root, tmp } from '../support/config-helpers.js';
 
 describe('schema and config/types.ts agree', () => {
-  // Walk the `Config` interface in types.ts with the TypeScript parser: each property path and, for string
-  // unions, its literal members. The schema's leaves must be exactly these paths.
+  // `Config` is derived from the schema by types; ask the TypeScript checker what it resolves to: each property
+  // path and, for string unions, its literal members. The schema's leaves must be exactly these paths.
   function typePaths(): Map<string, { kind: string; literals?: string[] }> {
     const file = path.join(root, 'config/types.ts');
-    const sf = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+    const program = ts.createProgram([file], {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+    });
+    const checker = program.getTypeChecker();
+    const sf = program.getSourceFile(file)!;
+    const config = checker.getExportsOfModule(checker.getSymbolAtLocation(sf)!).find((s) => s.name === 'Config');
+    expect(config).toBeDefined();
     const out = new Map<string, { kind: string; literals?: string[] }>();
-    const walk = (members: ts.NodeArray<ts.TypeElement>, prefix: string) => {
-      for (const m of members) {
-        if (!ts.isPropertySignature(m) || !m.type) continue;
-        const name = m.name.getText(sf);
-        const p = prefix ? `${prefix}.${name}` : name;
-        const t = m.type;
-        if (ts.isTypeLiteralNode(t)) walk(t.members, p);
-        else if (ts.isUnionTypeNode(t)) {
-          out.set(p, {
-            kind: 'union',
-            literals: t.types.map((u) => (ts.isLiteralTypeNode(u) && ts.isStringLiteral(u.literal) ? u.literal.text : `?${u.getText(sf)}`)),
-          });
-        } else out.set(p, { kind: t.getText(sf) });
+    const walk = (t: ts.Type, prefix: string) => {
+      for (const prop of checker.getPropertiesOfType(t)) {
+        const p = prefix ? `${prefix}.${prop.name}` : prop.name;
+        const pt = checker.getTypeOfSymbolAtLocation(prop, sf);
+        const text = checker.typeToString(pt);
+        if (pt.isUnion() && pt.types.every((u) => u.isStringLiteral()))
+          out.set(p, { kind: 'union', literals: pt.types.map((u) => (u as ts.StringLiteralType).value) });
+        else if (['string', 'number', 'boolean', 'string[]'].includes(text)) out.set(p, { kind: text });
+        else if (pt.flags & ts.TypeFlags.Object) walk(pt, p);
+        else out.set(p, { kind: text });
       }
     };
-    let found = false;
-    sf.forEachChild((n) => {
-      if (ts.isInterfaceDeclaration(n) && n.name.text === 'Config') {
-        found = true;
-        walk(n.members, '');
-      }
-    });
-    expect(found).toBe(true);
+    walk(checker.getDeclaredTypeOfSymbol(config!), '');
     return out;
   }
 
