@@ -7,8 +7,11 @@ export interface StringLeaf {
   kind: 'string';
   default: string;
   description: string;
-  /** The value is a secret: redacted from printed configs. */
-  secret?: true;
+  /**
+   * true: the value is a secret, redacted from every log line, report and printed config. 'url-password': only
+   * the password of a user:password@ URL is. A path to a file that holds a secret is not itself a secret.
+   */
+  secret?: true | 'url-password';
 }
 export interface IntLeaf {
   kind: 'int';
@@ -100,7 +103,7 @@ export const schema = obj('logship configuration', {
       enabled: bool(false, 'Connect with TLS.'),
       ca_file: str('', "PEM file of the CA that signed the brokers' certificates. Empty: Node's built-in public CAs."),
       cert_file: str('', 'Client certificate (PEM) for mutual TLS.'),
-      key_file: str('', 'Client key (PEM) for mutual TLS.', { secret: true }),
+      key_file: str('', 'Client key (PEM) for mutual TLS.'),
       insecure_skip_verify: bool(false, "Do not verify the brokers' certificates (testing only)."),
     }),
     sasl: obj('SASL authentication.', {
@@ -111,7 +114,7 @@ export const schema = obj('logship configuration', {
     }),
   }),
   elasticsearch: obj('Elasticsearch connection and index layout, used by the sink and search.', {
-    url: str('http://127.0.0.1:9200', 'Elasticsearch URL.'),
+    url: str('http://127.0.0.1:9200', 'Elasticsearch URL.', { secret: 'url-password' }),
     username: str('', 'Basic auth user.'),
     password: str('', 'Basic auth password. Prefer ${ENV} or password_file.', { secret: true }),
     password_file: str('', 'File holding the basic auth password.'),

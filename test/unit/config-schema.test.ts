@@ -125,7 +125,7 @@ describe('secrets', () => {
     const r = redactedConfig(cfg);
     expect(r.elasticsearch.password).toBe('[redacted]');
     expect(r.elasticsearch.api_key).toBe('[redacted]');
-    expect(r.kafka.tls.key_file).toBe('[redacted]');
+    expect(r.kafka.tls.key_file).toBe('/k.pem'); // a path, not a secret: the key file's content is
     expect(r.kafka.sasl.password).toBe(''); // unset secret stays empty
     expect(r.elasticsearch.username).toBe('elastic');
     expect(r.kafka.brokers).toEqual(['127.0.0.1:9092']);
@@ -134,7 +134,19 @@ describe('secrets', () => {
     const secretLeaves = leaves()
       .filter(([, l]) => l.kind === 'string' && l.secret)
       .map(([p]) => p);
-    expect(secretLeaves.sort()).toEqual(['elasticsearch.api_key', 'elasticsearch.password', 'kafka.sasl.password', 'kafka.tls.key_file']);
+    expect(secretLeaves.sort()).toEqual(['elasticsearch.api_key', 'elasticsearch.password', 'elasticsearch.url', 'kafka.sasl.password']);
+  });
+
+  it('secretsOf and redactedConfig take the secret keys from the schema, a URL password included', () => {
+    const cfg = loadConfig({
+      text: 'elasticsearch:\n  url: "https://ops:pa%40ss-word@es.example:9200/x"\nkafka:\n  sasl:\n    mechanism: plain\n    username: u\n    password: kpw1\n',
+    });
+    expect(secretsOf(cfg).sort()).toEqual(['kpw1', 'pa@ss-word']);
+    const r = redactedConfig(cfg);
+    expect(r.elasticsearch.url).toBe('https://ops:[redacted]@es.example:9200/x');
+    expect(r.kafka.sasl.password).toBe('[redacted]');
+    expect(r.kafka.sasl.username).toBe('u');
+    expect(redactedConfig(loadConfig()).elasticsearch.url).toBe('http://127.0.0.1:9200');
   });
 });
 
