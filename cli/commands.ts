@@ -9,7 +9,7 @@ import { createAgent } from '../agent/agent.js';
 import { loadConfig, secretsOf } from '../config/loader.js';
 import { configReference } from '../config/reference.js';
 import type { Config } from '../config/types.js';
-import { createLogger, redactText } from '../common/logger.js';
+import { componentLogger, createLogger, redactText } from '../common/logger.js';
 import { onShutdown } from '../common/signals.js';
 import { EXIT, LogshipError, errorMessage, exitCodeFor } from '../common/errors.js';
 import { parseDuration } from '../common/units.js';
@@ -250,8 +250,8 @@ async function demoCommand(argv: string[]): Promise<number> {
   });
   const log = createLogger({ level: cfg.log_level, name: 'demo' });
   const { createSink } = await import('../sink/sink.js');
-  const sink = createSink(cfg, { log: log.child({ name: 'sink' }) });
-  const agent = createAgent(cfg, { log: log.child({ name: 'agent' }) });
+  const sink = createSink(cfg, { log: componentLogger(log, 'sink') });
+  const agent = createAgent(cfg, { log: componentLogger(log, 'agent') });
   const app = startDemoApp(path.join(dir, 'app.log'));
   onShutdown(async () => {
     clearInterval(app);
