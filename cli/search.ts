@@ -1,4 +1,4 @@
-// `logship search`: matching lines from the indices, oldest first.
+// `logship search`: matching lines from the indices, oldest first; exit status as grep's.
 import { EXIT, LogshipError } from '../common/errors.js';
 import { sleep } from '../common/backoff.js';
 import { parseDuration } from '../common/units.js';
@@ -11,6 +11,8 @@ const HELP = `Usage: logship search [QUERY] [--host H] [--source S] [--level L] 
 
 Prints matching lines, oldest first, as: time host source message.
 QUERY uses Elasticsearch's simple query syntax on the message ("a b" = both, a|b, -a, "exact phrase").
+Exit status as grep's: 0 when a line matched, 1 when none did, 2 on bad usage, 69 when Elasticsearch is
+unreachable. --follow prints new matches as they are indexed until Ctrl-C, then exits 0.
 
 Examples:
   logship search timeout --since 1h
@@ -30,12 +32,12 @@ export interface SearchRun {
   poll?: () => Promise<boolean>;
 }
 
-/** Prints the matches (then, following, the new ones). */
+/** Prints the matches (then, following, the new ones); 0 when something matched, 1 when nothing did. */
 export async function runSearch(r: SearchRun): Promise<number> {
   const now = r.now ?? Date.now;
   const hits = (await r.es.search(r.index, searchBody(r.opts, now()))).hits.reverse();
   for (const h of hits) r.print(h._source);
-  if (!r.follow) return hits.length > 0 ? EXIT.OK : EXIT.OK;
+  if (!r.follow) return hits.length > 0 ? EXIT.OK : EXIT.FAILURE;
   let after: unknown[] = hits.length > 0 ? (hits[hits.length - 1].sort ?? []) : [];
   const poll = r.poll ?? stopOnSignal();
   while (await poll()) {

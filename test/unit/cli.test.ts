@@ -37,7 +37,7 @@ describe('layering', () => {
   });
 });
 
-describe('search', () => {
+describe('search exit status (as grep)', () => {
   const hit = (n: number) => ({ _id: `id${n}`, _index: 'logs-x', _source: { message: `m${n}` }, sort: [n] });
 
   function fakeSearch(pages: Array<ReturnType<typeof hit>[]>, opts: Partial<SearchRun> = {}) {
@@ -64,6 +64,12 @@ describe('search', () => {
     const s = fakeSearch([[hit(3), hit(2), hit(1)]]);
     expect(await runSearch(s.run)).toBe(0);
     expect(s.printed).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('exits 1 when nothing matched', async () => {
+    const s = fakeSearch([[]]);
+    expect(await runSearch(s.run)).toBe(1);
+    expect(s.printed).toEqual([]);
   });
 
   it('--follow pages forward after the last hit until stopped, then exits 0', async () => {
