@@ -42,11 +42,15 @@ export async function testOutputCommand(argv: string[]): Promise<number> {
       ]);
       say(true, `kafka ${cfg.kafka.brokers.join(',')}: topics ${cfg.kafka.topic}, ${cfg.kafka.dlq_topic} exist`);
       const p = createKafkaProducer(client, log);
-      await p.connect();
-      await p.send(`${cfg.kafka.topic}-check`, [
-        { key: 'logship-test-output', value: Buffer.from(JSON.stringify({ check: new Date().toISOString() })) },
-      ]);
-      await p.disconnect();
+      try {
+        await p.connect();
+        await p.send(`${cfg.kafka.topic}-check`, [
+          { key: 'logship-test-output', value: Buffer.from(JSON.stringify({ check: new Date().toISOString() })) },
+        ]);
+      } finally {
+        // A failed connect or send must not leave the producer's sockets (and this process) running.
+        await p.disconnect().catch(() => undefined);
+      }
       say(true, `kafka: record written with acks=-1 to ${cfg.kafka.topic}-check`);
     } catch (err) {
       const e = kafkaError(err, cfg.kafka.brokers);
