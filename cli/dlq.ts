@@ -6,8 +6,7 @@ import { kafkaClientOptions } from '../kafka/options.js';
 import { createKafkaProducer } from '../kafka/producer.js';
 import { readTopicRange } from '../kafka/topic-reader.js';
 import { originalOf, parseDeadLetter, type DeadLetter } from '../sink/dead-letter.js';
-import { configFlags, parse } from './args.js';
-import { loadFromFlags } from './commands.js';
+import { configFlags, loadFromFlags, parse } from './shared.js';
 
 const HELP = `Usage: logship dlq list [--json] [-c FILE]
        logship dlq replay [--dry-run] [-c FILE]

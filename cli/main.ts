@@ -1,28 +1,7 @@
-// The `logship` command: argv -> config -> start/stop -> exit code.
+// The `logship` process: argv -> command -> exit code (a long-running command exits from its signal handler).
 import { LogshipError, EXIT, errorMessage, exitCodeFor } from '../common/errors.js';
 import { registerCodecs } from '../kafka/codecs.js';
-import { commands } from './commands.js';
-
-const USAGE = `logship — ship log files and process output through Kafka into Elasticsearch
-
-Usage: logship <command> [options]
-
-Commands:
-  agent         tail files (or --stdin) into Kafka
-  run           run a command and ship its stdout and stderr:  logship run -- app args
-  sink          index Kafka's events into Elasticsearch
-  search        search the indexed logs
-  validate      check a config file (exit 0, or 78 naming each bad key)
-  test-output   check that Kafka and Elasticsearch are reachable and usable
-  tap           print the events the agent would send, without sending them
-  dlq           list or replay dead letters
-  stack         up|down|status of the local Kafka + Elasticsearch used by tests and the demo
-  demo          local stack + sink + agent tailing a demo app's log
-  config-doc    print the configuration reference (Markdown)
-
-Run 'logship <command> --help' for a command's options and examples.
-Exit codes: 0 ok, 1 runtime failure, 2 usage, 69 service unavailable, 78 bad config.
-`;
+import { USAGE, commands } from './commands.js';
 
 async function main(argv: string[]): Promise<number> {
   // lz4 and zstd for every Kafka client of the process (kafkajs ships only gzip): once, before any client exists.

@@ -3,13 +3,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createAgent } from '../agent/agent.js';
 import type { Producer } from '../kafka/producer.js';
-import { EXIT, LogshipError } from '../common/errors.js';
-import { createLogger } from '../common/logger.js';
-import { onShutdown } from '../common/signals.js';
-import { configFlags, parse } from './args.js';
-import { loadFromFlags } from './commands.js';
+import { LogshipError } from '../common/errors.js';
+import { RUNNING, configFlags, help, loadFromFlags, parse, startDaemon } from './shared.js';
 
 const HELP = `Usage: logship tap -c FILE [--file GLOB]... [--set key=value]...
 
@@ -22,10 +18,7 @@ Example:
 
 export async function tapCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...configFlags, file: { type: 'string', multiple: true } }, false);
-  if (values.help) {
-    process.stdout.write(HELP);
-    return EXIT.OK;
-  }
+  if (values.help) return help(HELP);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logship-tap-'));
   const overrides: Array<[string, unknown]> = [
     ['agent.data_dir', tmp],
@@ -35,7 +28,6 @@ export async function tapCommand(argv: string[]): Promise<number> {
   const cfg = loadFromFlags(values, overrides);
   if (cfg.agent.files.include.length === 0)
     throw new LogshipError('LOGSHIP_ERR_USAGE', 'nothing to tap: set agent.files.include or pass --file GLOB');
-  const log = createLogger({ level: cfg.log_level === 'info' ? 'warn' : cfg.log_level, name: 'tap' });
   const stdoutProducer: Producer = {
     async connect() {},
     async send(_topic, messages) {
@@ -45,12 +37,16 @@ export async function tapCommand(argv: string[]): Promise<number> {
     },
     async disconnect() {},
   };
-  const agent = createAgent(cfg, { log, createProducer: () => stdoutProducer });
-  onShutdown(async () => {
-    await agent.stop(1000);
-    fs.rmSync(tmp, { recursive: true, force: true });
-    return EXIT.OK;
+  const { createAgent } = await import('../agent/agent.js');
+  await startDaemon({
+    cfg,
+    name: 'tap',
+    level: cfg.log_level === 'info' ? 'warn' : cfg.log_level,
+    create: (log) => createAgent(cfg, { log, createProducer: () => stdoutProducer }),
+    async stop(agent) {
+      await agent.stop(1000);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
   });
-  await agent.start();
-  return -1;
+  return RUNNING;
 }

@@ -8,8 +8,7 @@ import { ensureTopics } from '../kafka/admin.js';
 import { kafkaError } from '../kafka/errors.js';
 import { createEs } from '../sink/es-client.js';
 import { templateName } from '../sink/index-template.js';
-import { configFlags, parse } from './args.js';
-import { loadFromFlags } from './commands.js';
+import { configFlags, help, loadFromFlags, parse } from './shared.js';
 
 const HELP = `Usage: logship test-output [-c FILE] [--kafka-only | --es-only]
 
@@ -24,10 +23,7 @@ Example:
 
 export async function testOutputCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...configFlags, 'kafka-only': { type: 'boolean' }, 'es-only': { type: 'boolean' } }, false);
-  if (values.help) {
-    process.stdout.write(HELP);
-    return EXIT.OK;
-  }
+  if (values.help) return help(HELP);
   const cfg = loadFromFlags(values);
   const secrets = secretsOf(cfg);
   const log = createLogger({ level: 'error', name: 'test-output', secrets });
@@ -46,11 +42,15 @@ export async function testOutputCommand(argv: string[]): Promise<number> {
       ]);
       say(true, `kafka ${cfg.kafka.brokers.join(',')}: topics ${cfg.kafka.topic}, ${cfg.kafka.dlq_topic} exist`);
       const p = createKafkaProducer(client, log);
-      await p.connect();
-      await p.send(`${cfg.kafka.topic}-check`, [
-        { key: 'logship-test-output', value: Buffer.from(JSON.stringify({ check: new Date().toISOString() })) },
-      ]);
-      await p.disconnect();
+      try {
+        await p.connect();
+        await p.send(`${cfg.kafka.topic}-check`, [
+          { key: 'logship-test-output', value: Buffer.from(JSON.stringify({ check: new Date().toISOString() })) },
+        ]);
+      } finally {
+        // A failed connect or send must not leave the producer's sockets (and this process) running.
+        await p.disconnect().catch(() => undefined);
+      }
       say(true, `kafka: record written with acks=-1 to ${cfg.kafka.topic}-check`);
     } catch (err) {
       const e = kafkaError(err, cfg.kafka.brokers);

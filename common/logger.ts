@@ -10,6 +10,15 @@ export function redactText(text: string, secrets: string[]): string {
   return out;
 }
 
+/**
+ * The process's logger is named after its command (`name`: agent, sink, demo...). A part of the process logs
+ * through a child with `component` (demo's sink and agent): a child given `name` again would write the key twice
+ * in one JSON line, which JSON parsers resolve differently.
+ */
+export function componentLogger(log: Logger, component: string): Logger {
+  return log.child({ component });
+}
+
 export function createLogger(
   opts: { level?: string; name?: string; secrets?: string[]; destination?: NodeJS.WritableStream } = {},
 ): Logger {
@@ -34,9 +43,10 @@ const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 4
 function prettyLine(line: string): string {
   try {
     const o = JSON.parse(line) as Record<string, unknown>;
-    const { time, level, msg, pid: _pid, name, ...rest } = o;
+    const { time, level, msg, pid: _pid, name, component, ...rest } = o;
     const extra = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
-    return `${String(time).slice(11, 23)} ${LEVELS[level as number] ?? level} ${name ? `[${name}] ` : ''}${msg}${extra}\n`;
+    const label = [name, component].filter(Boolean).join('/');
+    return `${String(time).slice(11, 23)} ${LEVELS[level as number] ?? level} ${label ? `[${label}] ` : ''}${msg}${extra}\n`;
   } catch {
     return line;
   }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { LogshipError } from '../common/errors.js';
-import { coerceLeaf, defaultsOf, leaves, schema, type Leaf, type Node } from './schema.js';
+import { coerceLeaf, defaultsOf, leaves, schema, type Leaf, type Node, type StringLeaf } from './schema.js';
 import type { Config } from './types.js';
 
 export interface ConfigProblem {
@@ -235,11 +235,20 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   return typed;
 }
 
-/** Secrets in a config, for redaction before anything is logged or printed. */
+/** The string leaves the schema marks secret, with their paths. */
+function secretLeaves(): Array<[string, StringLeaf]> {
+  return leaves().filter((e): e is [string, StringLeaf] => e[1].kind === 'string' && e[1].secret !== undefined);
+}
+
+function valueAt(cfg: unknown, path: string): string {
+  return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], cfg) as string;
+}
+
+/** Secrets in a config (the values of the keys the schema marks secret), for redaction before anything is logged or printed. */
 export function secretsOf(cfg: Config): string[] {
-  return [cfg.kafka.sasl.password, cfg.elasticsearch.password, cfg.elasticsearch.api_key, urlPassword(cfg.elasticsearch.url)].filter(
-    (s) => s.length > 0,
-  );
+  return secretLeaves()
+    .map(([path, leaf]) => (leaf.secret === 'url-password' ? urlPassword(valueAt(cfg, path)) : valueAt(cfg, path)))
+    .filter((s) => s.length > 0);
 }
 
 /** The password of an https://user:password@host URL (the client sends it as basic auth; it must not be logged either). */
@@ -251,15 +260,27 @@ function urlPassword(url: string): string {
   }
 }
 
+/** scheme://user:password@host... with the password replaced (the last @ of the authority ends the user info). */
+function redactUrlPassword(url: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(url);
+  const at = m ? m[2].lastIndexOf('@') : -1;
+  const colon = m && at > 0 ? m[2].slice(0, at).indexOf(':') : -1;
+  if (!m || colon < 0) return url;
+  return `${m[1]}${m[2].slice(0, colon)}:[redacted]${m[2].slice(at)}${m[3]}`;
+}
+
 /** A copy safe to print: secret values replaced. */
 export function redactedConfig(cfg: Config): Config {
   const copy = JSON.parse(JSON.stringify(cfg)) as Record<string, unknown>;
-  for (const [path, leaf] of leaves()) {
-    if (leaf.kind !== 'string' || !leaf.secret) continue;
+  for (const [path, leaf] of secretLeaves()) {
     const parts = path.split('.');
     let t = copy;
     for (const p of parts.slice(0, -1)) t = t[p] as Record<string, unknown>;
-    if (t[parts[parts.length - 1]]) t[parts[parts.length - 1]] = '[redacted]';
+    const key = parts[parts.length - 1];
+    const v = t[key] as string;
+    if (!v) continue;
+    if (leaf.secret === true) t[key] = '[redacted]';
+    else if (urlPassword(v)) t[key] = redactUrlPassword(v);
   }
   return copy as unknown as Config;
 }

@@ -2,16 +2,73 @@
 // `logship validate` reports with it, and docs/CONFIG.md is generated from it (`logship config-doc`).
 import { parseBytes, parseDuration } from '../common/units.js';
 
-export type Leaf =
-  | { kind: 'string'; default: string; description: string; secret?: boolean }
-  | { kind: 'int'; default: number; description: string; min?: number; max?: number; unit?: 'ms' | 'bytes' | 'count' }
-  | { kind: 'bool'; default: boolean; description: string }
-  | { kind: 'enum'; default: string; values: readonly string[]; description: string }
-  | { kind: 'strings'; default: readonly string[]; description: string };
-export type Node = Leaf | { kind: 'object'; description: string; fields: Record<string, Node> };
+type Unit = 'ms' | 'bytes' | 'count';
+export interface StringLeaf {
+  kind: 'string';
+  default: string;
+  description: string;
+  /**
+   * true: the value is a secret, redacted from every log line, report and printed config. 'url-password': only
+   * the password of a user:password@ URL is. A path to a file that holds a secret is not itself a secret.
+   */
+  secret?: true | 'url-password';
+}
+export interface IntLeaf {
+  kind: 'int';
+  default: number;
+  description: string;
+  min?: number;
+  max?: number;
+  unit?: Unit;
+}
+export interface BoolLeaf {
+  kind: 'bool';
+  default: boolean;
+  description: string;
+}
+export interface EnumLeaf<V extends string = string> {
+  kind: 'enum';
+  default: V;
+  values: readonly V[];
+  description: string;
+}
+export interface StringsLeaf {
+  kind: 'strings';
+  default: readonly string[];
+  description: string;
+}
+export type Leaf = StringLeaf | IntLeaf | BoolLeaf | EnumLeaf | StringsLeaf;
+export interface ObjectNode<F extends Record<string, Node> = Record<string, Node>> {
+  kind: 'object';
+  description: string;
+  fields: F;
+}
+export type Node = Leaf | ObjectNode;
 
-const str = (def: string, description: string, secret = false): Leaf => ({ kind: 'string', default: def, description, secret });
-const int = (def: number, description: string, opts: { min?: number; max?: number; unit?: 'ms' | 'bytes' | 'count' } = {}): Leaf => ({
+/** The value a node holds in a loaded config: config/types.ts derives `Config` from the schema with it. */
+export type ValueOf<N> =
+  N extends ObjectNode<infer F>
+    ? { [K in keyof F]: ValueOf<F[K]> }
+    : N extends EnumLeaf<infer V>
+      ? V
+      : N extends StringsLeaf
+        ? string[]
+        : N extends StringLeaf
+          ? string
+          : N extends IntLeaf
+            ? number
+            : N extends BoolLeaf
+              ? boolean
+              : never;
+
+// The helpers keep each leaf's literal types (an enum's values, an object's fields) so ValueOf can read them.
+const str = (def: string, description: string, opts: { secret?: StringLeaf['secret'] } = {}): StringLeaf => ({
+  kind: 'string',
+  default: def,
+  description,
+  ...(opts.secret ? { secret: opts.secret } : {}),
+});
+const int = (def: number, description: string, opts: { min?: number; max?: number; unit?: Unit } = {}): IntLeaf => ({
   kind: 'int',
   default: def,
   description,
@@ -21,10 +78,15 @@ const int = (def: number, description: string, opts: { min?: number; max?: numbe
 });
 const ms = (def: number, description: string, min = 0) => int(def, description, { unit: 'ms', min });
 const bytes = (def: number, description: string, min = 0) => int(def, description, { unit: 'bytes', min });
-const bool = (def: boolean, description: string): Leaf => ({ kind: 'bool', default: def, description });
-const oneOf = (def: string, values: readonly string[], description: string): Leaf => ({ kind: 'enum', default: def, values, description });
-const strings = (def: readonly string[], description: string): Leaf => ({ kind: 'strings', default: def, description });
-const obj = (description: string, fields: Record<string, Node>): Node => ({ kind: 'object', description, fields });
+const bool = (def: boolean, description: string): BoolLeaf => ({ kind: 'bool', default: def, description });
+const oneOf = <const V extends string>(def: NoInfer<V>, values: readonly V[], description: string): EnumLeaf<V> => ({
+  kind: 'enum',
+  default: def,
+  values,
+  description,
+});
+const strings = (def: readonly string[], description: string): StringsLeaf => ({ kind: 'strings', default: def, description });
+const obj = <F extends Record<string, Node>>(description: string, fields: F): ObjectNode<F> => ({ kind: 'object', description, fields });
 
 export const schema = obj('logship configuration', {
   host_name: str('', "Host name put on every event and used as the Kafka key. Empty: the machine's host name."),
@@ -41,25 +103,25 @@ export const schema = obj('logship configuration', {
       enabled: bool(false, 'Connect with TLS.'),
       ca_file: str('', "PEM file of the CA that signed the brokers' certificates. Empty: Node's built-in public CAs."),
       cert_file: str('', 'Client certificate (PEM) for mutual TLS.'),
-      key_file: str('', 'Client key (PEM) for mutual TLS.', true),
+      key_file: str('', 'Client key (PEM) for mutual TLS.'),
       insecure_skip_verify: bool(false, "Do not verify the brokers' certificates (testing only)."),
     }),
     sasl: obj('SASL authentication.', {
       mechanism: oneOf('none', ['none', 'plain', 'scram-sha-256', 'scram-sha-512'], 'SASL mechanism.'),
       username: str('', 'SASL user name.'),
-      password: str('', 'SASL password. Prefer ${ENV} or password_file.', true),
+      password: str('', 'SASL password. Prefer ${ENV} or password_file.', { secret: true }),
       password_file: str('', 'File holding the SASL password.'),
     }),
   }),
   elasticsearch: obj('Elasticsearch connection and index layout, used by the sink and search.', {
-    url: str('http://127.0.0.1:9200', 'Elasticsearch URL.'),
+    url: str('http://127.0.0.1:9200', 'Elasticsearch URL.', { secret: 'url-password' }),
     username: str('', 'Basic auth user.'),
-    password: str('', 'Basic auth password. Prefer ${ENV} or password_file.', true),
+    password: str('', 'Basic auth password. Prefer ${ENV} or password_file.', { secret: true }),
     password_file: str('', 'File holding the basic auth password.'),
     api_key: str(
       '',
       'API key: the `encoded` value of POST /_security/api_key (base64 of id:key). Used instead of username/password when set. Prefer ${ENV} or api_key_file.',
-      true,
+      { secret: true },
     ),
     api_key_file: str('', 'File holding the API key.'),
     ca_file: str('', "PEM CA certificate for https URLs. Empty: Node's built-in public CAs."),

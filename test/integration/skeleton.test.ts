@@ -76,6 +76,14 @@ describe('walking skeleton: file -> agent -> Kafka -> sink -> Elasticsearch -> s
     process.stderr.write(`[skeleton] appended line found by logship search after ${elapsed} ms\n`);
   });
 
+  it('`logship search` exits as grep: 1 when nothing matched, 69 when Elasticsearch is unreachable', async () => {
+    const none = await run(['search', `absent${Date.now()}`, '-c', env.config, '--since', '10m']);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toBe('');
+    const away = await run(['search', 'x', '-c', env.config, '--set', 'elasticsearch.url=http://127.0.0.1:1']);
+    expect(away.code).toBe(69);
+  });
+
   it('the Kafka record key is the host name and the value is a versioned event', async () => {
     await waitFor('records in the topic', async () => ((await readTopic(env.topic)).length >= 2 ? true : undefined));
     const recs = await readTopic(env.topic);

@@ -1,4 +1,4 @@
-// Config tests, part 2: the schema against config/types.ts, secrets and redaction, the shipped examples.
+// Config tests, part 2: the schema against the Config type, secrets and redaction, the shipped examples.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,35 +22,37 @@ import type { Config } from '../../config/types.js';
 import { get, loadError, problems, root, tmp } from '../support/config-helpers.js';
 
 describe('schema and config/types.ts agree', () => {
-  // Walk the `Config` interface in types.ts with the TypeScript parser: each property path and, for string
-  // unions, its literal members. The schema's leaves must be exactly these paths.
+  // `Config` is derived from the schema by types; ask the TypeScript checker what it resolves to: each property
+  // path and, for string unions, its literal members. The schema's leaves must be exactly these paths.
   function typePaths(): Map<string, { kind: string; literals?: string[] }> {
     const file = path.join(root, 'config/types.ts');
-    const sf = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+    const program = ts.createProgram([file], {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+    });
+    const checker = program.getTypeChecker();
+    const sf = program.getSourceFile(file)!;
+    const config = checker.getExportsOfModule(checker.getSymbolAtLocation(sf)!).find((s) => s.name === 'Config');
+    expect(config).toBeDefined();
     const out = new Map<string, { kind: string; literals?: string[] }>();
-    const walk = (members: ts.NodeArray<ts.TypeElement>, prefix: string) => {
-      for (const m of members) {
-        if (!ts.isPropertySignature(m) || !m.type) continue;
-        const name = m.name.getText(sf);
-        const p = prefix ? `${prefix}.${name}` : name;
-        const t = m.type;
-        if (ts.isTypeLiteralNode(t)) walk(t.members, p);
-        else if (ts.isUnionTypeNode(t)) {
-          out.set(p, {
-            kind: 'union',
-            literals: t.types.map((u) => (ts.isLiteralTypeNode(u) && ts.isStringLiteral(u.literal) ? u.literal.text : `?${u.getText(sf)}`)),
-          });
-        } else out.set(p, { kind: t.getText(sf) });
+    const walk = (t: ts.Type, prefix: string) => {
+      for (const prop of checker.getPropertiesOfType(t)) {
+        const p = prefix ? `${prefix}.${prop.name}` : prop.name;
+        const pt = checker.getTypeOfSymbolAtLocation(prop, sf);
+        const text = checker.typeToString(pt);
+        if (pt.isUnion() && pt.types.every((u) => u.isStringLiteral()))
+          out.set(p, { kind: 'union', literals: pt.types.map((u) => (u as ts.StringLiteralType).value) });
+        else if (['string', 'number', 'boolean', 'string[]'].includes(text)) out.set(p, { kind: text });
+        else if (pt.flags & ts.TypeFlags.Object) walk(pt, p);
+        else out.set(p, { kind: text });
       }
     };
-    let found = false;
-    sf.forEachChild((n) => {
-      if (ts.isInterfaceDeclaration(n) && n.name.text === 'Config') {
-        found = true;
-        walk(n.members, '');
-      }
-    });
-    expect(found).toBe(true);
+    walk(checker.getDeclaredTypeOfSymbol(config!), '');
     return out;
   }
 
@@ -123,7 +125,7 @@ describe('secrets', () => {
     const r = redactedConfig(cfg);
     expect(r.elasticsearch.password).toBe('[redacted]');
     expect(r.elasticsearch.api_key).toBe('[redacted]');
-    expect(r.kafka.tls.key_file).toBe('[redacted]');
+    expect(r.kafka.tls.key_file).toBe('/k.pem'); // a path, not a secret: the key file's content is
     expect(r.kafka.sasl.password).toBe(''); // unset secret stays empty
     expect(r.elasticsearch.username).toBe('elastic');
     expect(r.kafka.brokers).toEqual(['127.0.0.1:9092']);
@@ -132,7 +134,19 @@ describe('secrets', () => {
     const secretLeaves = leaves()
       .filter(([, l]) => l.kind === 'string' && l.secret)
       .map(([p]) => p);
-    expect(secretLeaves.sort()).toEqual(['elasticsearch.api_key', 'elasticsearch.password', 'kafka.sasl.password', 'kafka.tls.key_file']);
+    expect(secretLeaves.sort()).toEqual(['elasticsearch.api_key', 'elasticsearch.password', 'elasticsearch.url', 'kafka.sasl.password']);
+  });
+
+  it('secretsOf and redactedConfig take the secret keys from the schema, a URL password included', () => {
+    const cfg = loadConfig({
+      text: 'elasticsearch:\n  url: "https://ops:pa%40ss-word@es.example:9200/x"\nkafka:\n  sasl:\n    mechanism: plain\n    username: u\n    password: kpw1\n',
+    });
+    expect(secretsOf(cfg).sort()).toEqual(['kpw1', 'pa@ss-word']);
+    const r = redactedConfig(cfg);
+    expect(r.elasticsearch.url).toBe('https://ops:[redacted]@es.example:9200/x');
+    expect(r.kafka.sasl.password).toBe('[redacted]');
+    expect(r.kafka.sasl.username).toBe('u');
+    expect(redactedConfig(loadConfig()).elasticsearch.url).toBe('http://127.0.0.1:9200');
   });
 });
 
