@@ -83,6 +83,11 @@ interface Phase {
 }
 
 /** Writes `total` lines at `rate` lines/s and polls until every one is searchable (or 30 s after the last write). */
+/** The parts of a _search response the poll reads (filter_path keeps only these). */
+interface SearchHits {
+  hits?: { hits?: { sort: (number | string)[]; fields?: Record<string, (number | string)[] | undefined> }[] };
+}
+
 async function phase(o: {
   fd: number;
   pos: { v: number };
@@ -138,7 +143,7 @@ async function phase(o: {
     if (writing) lastWrite = Date.now();
     else if (Date.now() - lastWrite > 30_000) break;
     if (low < p.offsets.length) {
-      const r = await esJson(
+      const r = await esJson<SearchHits>(
         'POST',
         `/${o.prefix}-*/_search?ignore_unavailable=true&allow_no_indices=true&filter_path=hits.hits.sort,hits.hits.fields`,
         {
@@ -148,7 +153,7 @@ async function phase(o: {
           query: { range: { 'log.offset': { gte: p.offsets[low] } } },
           sort: [{ 'log.offset': 'asc' }],
         },
-      ).catch(() => ({}));
+      ).catch((): SearchHits => ({}));
       const at = Date.now();
       p.polls++;
       for (const h of r.hits?.hits ?? []) {

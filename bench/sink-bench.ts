@@ -4,15 +4,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildEvent } from '../agent/pipeline/event-builder.js';
-import { decodeEvent, encodeEvent } from '../common/event.js';
-import { loadConfig } from '../config/loader.js';
-import { bulkBody, type IndexItem } from '../sink/bulk.js';
-import { chunks } from '../sink/indexer.js';
-import { indexTemplate } from '../sink/index-template.js';
+import { encodeEvent } from '../common/event.js';
 import { BIN, BROKER, childEnv, ES, ROOT } from './lib/env.js';
 import { lineMaker } from './lib/lines.js';
 import { procStats, sampleRss, start, until, type Child } from './lib/proc.js';
-import { createTopic, esCount, esDeletePrefix, esJson, freeAddress, metric, producer } from './lib/services.js';
+import { createTopic, esCount, esDeletePrefix, freeAddress, metric, producer } from './lib/services.js';
+import { rawReplay, sinkCfg, type RawBulkResult } from './raw-bulk-replay.js';
 
 export interface SinkResult {
   events: number;
@@ -31,16 +28,6 @@ export interface SinkResult {
   timeline: Array<[number, number]>;
 }
 
-export interface RawBulkResult {
-  events: number;
-  seconds: number;
-  docsPerS: number;
-  bulkRequests: number;
-  docsPerBulk: number;
-  concurrency: number;
-  esCount: number;
-}
-
 export interface SinkBench {
   sink: SinkResult;
   raw: RawBulkResult;
@@ -54,17 +41,6 @@ export interface SinkBench {
 }
 
 const HOSTS = 16;
-
-function sinkCfg(prefix: string) {
-  return loadConfig({
-    env: {},
-    overrides: [
-      ['elasticsearch.index_prefix', prefix],
-      ['elasticsearch.url', ES],
-      ['kafka.brokers', [BROKER]],
-    ],
-  });
-}
 
 /** N encoded events from 260-byte lines, spread over 16 hosts (so over the topic's partitions, as in production). */
 export function makeEvents(n: number): Array<{ key: string; value: Buffer }> {
@@ -110,49 +86,6 @@ export async function prefill(topic: string, events: Array<{ key: string; value:
     await p.disconnect();
   }
   return (Date.now() - t0) / 1000;
-}
-
-/** The bulk bodies the sink would send for these records, cut at max_docs / max_bytes. */
-function bodies(events: Buffer[], prefix: string, maxDocs: number, maxBytes: number): string[] {
-  const items: IndexItem[] = events.map((raw, i) => ({
-    event: decodeEvent(raw),
-    ref: { partition: 0, offset: String(i) },
-    raw,
-    key: null,
-  }));
-  return chunks(items, maxDocs, maxBytes).map((c) => bulkBody(c, prefix));
-}
-
-async function rawReplay(events: Buffer[], prefix: string, maxDocs: number, maxBytes: number, concurrency: number): Promise<RawBulkResult> {
-  const cfg = sinkCfg(prefix);
-  await esJson('PUT', `/_index_template/${prefix}-logship`, indexTemplate(cfg));
-  const all = bodies(events, prefix, maxDocs, maxBytes);
-  let next = 0;
-  let created = 0;
-  const t0 = Date.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < all.length) {
-        const body = all[next++];
-        const r = await esJson('POST', '/_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason', body);
-        for (const it of r.items ?? []) {
-          const s = (Object.values(it)[0] as { status: number }).status;
-          if (s >= 200 && s < 300) created++;
-        }
-        if (r.errors) throw new Error(`raw _bulk: errors in response: ${JSON.stringify(r).slice(0, 400)}`);
-      }
-    }),
-  );
-  const seconds = (Date.now() - t0) / 1000;
-  return {
-    events: created,
-    seconds,
-    docsPerS: created / seconds,
-    bulkRequests: all.length,
-    docsPerBulk: events.length / all.length,
-    concurrency,
-    esCount: await esCount(prefix),
-  };
 }
 
 function writeSinkConfig(dir: string, o: { topic: string; prefix: string; group: string; metrics: string }): string {

@@ -108,7 +108,7 @@ fetch_es() {
 ensure_secure_material() {
   if [ ! -f "$SECURE/.complete" ]; then
     command -v openssl >/dev/null 2>&1 || die "openssl not found: install it (apt-get install openssl) to make the stack's TLS certificates"
-    local t="$SECURE.tmp" gen
+    local t="$SECURE.tmp"
     rm -rf "$t"; mkdir -p "$t"; chmod 700 "$t"
     gen() { head -c 18 /dev/urandom | base64 | tr '+/' '-_'; }
     {
@@ -327,7 +327,7 @@ ensure_es_secure_user() {
 ensure_secure_es_home() {
   [ -f "$ES_SECURE_HOME/.secure-complete" ] && return 0
   fetch_es
-  command -v javac >/dev/null 2>&1 && command -v jar >/dev/null 2>&1 \
+  { command -v javac >/dev/null 2>&1 && command -v jar >/dev/null 2>&1; } \
     || die "javac not found: install a JDK 17+ (apt-get install openjdk-17-jdk-headless) to build the secured Elasticsearch's plugin"
   rm -rf "$ES_SECURE_HOME"
   cp -al "$ES_HOME" "$ES_SECURE_HOME" 2>/dev/null || cp -a "$ES_HOME" "$ES_SECURE_HOME"
@@ -420,6 +420,7 @@ stop_pid() { # pidfile name marker
   for p2 in $found; do tr '\0' ' ' < "/proc/$p2/cmdline" 2>/dev/null | grep -qF -- "$DIR/" && pids="$pids $p2"; done
   pids="$( { [ -n "$pid" ] && echo "$pid"; for p2 in $pids; do echo "$p2"; done; } | sort -u)"
   [ -n "$pids" ] || { rm -f "$pidf"; return 0; }
+  # shellcheck disable=SC2086 # $pids is a whitespace-separated list of pids: split on purpose
   kill $pids 2>/dev/null || true
   for _ in $(seq 1 60); do
     local alive=""; for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done

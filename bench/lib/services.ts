@@ -86,7 +86,8 @@ export async function producer(): Promise<Producer> {
   return p;
 }
 
-export async function esJson(method: string, p: string, body?: unknown): Promise<any> {
+/** One Elasticsearch request; the caller names the shape it reads (T), nothing is checked at run time. */
+export async function esJson<T = unknown>(method: string, p: string, body?: unknown): Promise<T> {
   const res = await fetch(`${ES}${p}`, {
     method,
     headers: { 'content-type': typeof body === 'string' ? 'application/x-ndjson' : 'application/json' },
@@ -94,14 +95,14 @@ export async function esJson(method: string, p: string, body?: unknown): Promise
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : {};
+  return (text ? JSON.parse(text) : {}) as T;
 }
 
 const IGN = 'ignore_unavailable=true&allow_no_indices=true';
 
 export async function esCount(prefix: string, refresh = true): Promise<number> {
   if (refresh) await esJson('POST', `/${prefix}-*/_refresh?${IGN}`);
-  return (await esJson('POST', `/${prefix}-*/_count?${IGN}`)).count ?? 0;
+  return (await esJson<{ count?: number }>('POST', `/${prefix}-*/_count?${IGN}`)).count ?? 0;
 }
 
 export async function esDeletePrefix(prefix: string): Promise<void> {
