@@ -18,10 +18,17 @@ export interface MultilineOptions {
   timeoutMs: number;
 }
 
+/** One event out of multiline: a line, or lines joined (`text` joined by '\n', from the first line's offset to
+ * the last line's end). */
+export interface JoinedLine extends FramedLine {
+  /** How many lines were joined, when more than one. */
+  lines?: number;
+}
+
 export interface Multiline {
-  push(line: FramedLine, now: number): FramedLine[];
+  push(line: FramedLine, now: number): JoinedLine[];
   /** Close the pending event when it waited timeoutMs (or always with force). */
-  flush(now: number, force?: boolean): FramedLine[];
+  flush(now: number, force?: boolean): JoinedLine[];
   readonly pending: boolean;
 }
 
@@ -30,11 +37,11 @@ export function createMultiline(o: MultilineOptions): Multiline {
     | { first: FramedLine; texts: string[]; bytes: number; end: number; truncated: boolean; invalid: boolean; lines: number; last: number }
     | undefined;
 
-  function close(): FramedLine[] {
+  function close(): JoinedLine[] {
     if (!cur) return [];
     const c = cur;
     cur = undefined;
-    const line: FramedLine & { lines?: number } = {
+    const line: JoinedLine = {
       offset: c.first.offset,
       end: c.end,
       text: c.texts.join('\n'),
@@ -49,7 +56,7 @@ export function createMultiline(o: MultilineOptions): Multiline {
 
   return {
     push(line, now) {
-      const out: FramedLine[] = [];
+      const out: JoinedLine[] = [];
       const continues = cur !== undefined && o.continuation.test(line.text);
       if (cur && continues && cur.lines < o.maxLines && cur.bytes + line.bytes <= o.maxBytes) {
         cur.texts.push(line.text);

@@ -11,7 +11,7 @@ import { createAckWatermark, type AckWatermark } from '../../pipeline/ack-waterm
 import { createLineFramer, type FramedLine, type LineFramer } from '../../pipeline/line-framer.js';
 import type { AgentMetrics } from '../../metrics.js';
 import type { TimeJournal } from '../../state/time-journal.js';
-import type { Multiline } from '../../pipeline/multiline.js';
+import type { JoinedLine, Multiline } from '../../pipeline/multiline.js';
 
 export interface TailerContext {
   host: string;
@@ -216,19 +216,18 @@ export class FileTailer {
     this.ctx.metrics.linesReadBulk('file', lines.length, bytes);
     if (!this.ml) return this.send(lines);
     const now = this.ctx.now();
-    const events: FramedLine[] = [];
+    const events: JoinedLine[] = [];
     for (const line of lines) events.push(...this.ml.push(line, now));
     this.send(events);
   }
 
-  private send(lines: FramedLine[]) {
+  private send(lines: JoinedLine[]) {
     if (lines.length === 0) return;
     const { host, metrics, batcher, journal, parseJson } = this.ctx;
     const src = { type: 'file' as const, name: this.path, identity: this.entry.identity, path: this.path };
     const marks = this.marks;
     for (const line of lines) {
-      const joined = (line as FramedLine & { lines?: number }).lines;
-      if (joined) metrics.linesJoined(joined - 1);
+      if (line.lines) metrics.linesJoined(line.lines - 1);
       const ev = buildEvent(host, src, line, journal.timeFor(src.identity, line.offset), parseJson);
       const ticket = marks.add(line.end);
       batcher.add({ key: host, value: encodeBounded(ev), onAck: () => marks.ack(ticket) });

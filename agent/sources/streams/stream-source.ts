@@ -7,13 +7,12 @@ import { createHash } from 'node:crypto';
 import { errorMessage } from '../../../common/errors.js';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { EVENT_VERSION, eventId, type LogEvent, type SourceType } from '../../../common/event.js';
-import { parseJsonLine } from '../../pipeline/json-line.js';
+import type { SourceType } from '../../../common/event.js';
 import { createAckWatermark, type AckWatermark } from '../../pipeline/ack-watermark.js';
 import type { AgentMetrics } from '../../metrics.js';
 import type { Batcher } from '../../pipeline/batcher.js';
 import type { StreamCheckpoint } from '../../state/checkpoint-store.js';
-import { encodeBounded } from '../../pipeline/event-builder.js';
+import { buildEvent, encodeBounded } from '../../pipeline/event-builder.js';
 import { createLineFramer, type FramedLine } from '../../pipeline/line-framer.js';
 import { Spool, type SpoolRecord } from './spool.js';
 
@@ -177,22 +176,11 @@ export class StreamSource {
   }
 
   private produce(r: SpoolRecord, commandLine?: string) {
-    const parsed = this.ctx.parseJson && !r.truncated && r.exitCode === undefined ? parseJsonLine(r.message) : undefined;
-    const created = new Date(r.time).toISOString();
-    const e: LogEvent = {
-      v: EVENT_VERSION,
-      '@timestamp': parsed?.timestamp ?? created,
-      message: r.message,
-      event: { id: eventId(this.ctx.host, this.identity, r.seq), created },
-      host: { name: this.ctx.host },
-      log: { offset: r.seq },
-      logship: { source: { type: this.type, name: this.name, identity: this.identity } },
-    };
-    if (parsed?.level) e.log.level = parsed.level;
-    if (r.truncated) e.log.truncated = true;
-    if (r.invalidUtf8) e.log.invalid_utf8 = true;
-    if (parsed) e.json = parsed.fields;
-    if (r.exitCode !== undefined) e.process = { exit_code: r.exitCode, signal: r.signal ?? null, command_line: commandLine };
+    const exit = r.exitCode !== undefined;
+    const line = { offset: r.seq, text: r.message, truncated: r.truncated ?? false, invalidUtf8: r.invalidUtf8 ?? false };
+    const src = { type: this.type, name: this.name, identity: this.identity };
+    const e = buildEvent(this.ctx.host, src, line, r.time, this.ctx.parseJson && !exit);
+    if (exit) e.process = { exit_code: r.exitCode, signal: r.signal ?? null, command_line: commandLine };
     const ticket = this.marks.add(r.seq + 1);
     this.ctx.batcher.add({
       key: this.ctx.host,
