@@ -118,8 +118,8 @@ export function openTimeJournal(dataDir: string, opts: TimeJournalOptions = {}):
   return {
     timeFor(identity, offset) {
       const m = marks.get(identity);
-      if (!m) return Date.now();
-      return (offset < m.high ? lookup(m, offset) : undefined) ?? m.times[m.times.length - 1] ?? Date.now();
+      if (!m) return clock();
+      return (offset < m.high ? lookup(m, offset) : undefined) ?? m.times[m.times.length - 1] ?? clock();
     },
     noteChunk(identity, chunkStart, chunkEnd, now) {
       const m = marks.get(identity) ?? { offsets: [], times: [], high: 0 };
