@@ -7,7 +7,7 @@ import type { Logger } from '../common/logger.js';
 export type DiscardReason = 'spool_full';
 /** The files of the state directory (`agent.data_dir`) that the agent writes. */
 export type StateFile = 'checkpoints' | 'read_times' | 'spool';
-export const MAX_FILE_LABELS = 200;
+const MAX_FILE_LABELS = 200;
 
 export function createAgentMetrics(log: Logger) {
   const registry = new Registry();

@@ -3,8 +3,6 @@
 import fs from 'node:fs';
 import type { Batcher } from '../../pipeline/batcher.js';
 import type { FileCheckpoint, RetiredGeneration } from '../../state/checkpoint-store.js';
-
-export type { RetiredGeneration } from '../../state/checkpoint-store.js';
 import { buildEvent, encodeBounded } from '../../pipeline/event-builder.js';
 import { FP_MAX, fingerprint, headOf, identityFor, readPrefix } from './identity.js';
 import { createAckWatermark, type AckWatermark } from '../../pipeline/ack-watermark.js';

@@ -28,7 +28,7 @@ export interface StreamContext {
   now: () => number;
 }
 
-export function streamIdentity(host: string, name: string, created: number): string {
+function streamIdentity(host: string, name: string, created: number): string {
   return createHash('sha256')
     .update(JSON.stringify(['stream', host, name, created]))
     .digest('hex')
@@ -45,7 +45,6 @@ export class StreamSource {
   private input: Readable | undefined;
   private paused = false;
   private ended = false;
-  private endWaiters: Array<() => void> = [];
   /** Records read but not yet in the spool (it could not be written), oldest first. */
   private held: Array<{ rec: SpoolRecord; commandLine?: string }> = [];
   private heldWaiters: Array<() => void> = [];
@@ -75,10 +74,6 @@ export class StreamSource {
   checkpoint(): StreamCheckpoint {
     this.spool.release(this.marks.watermark);
     return { identity: this.identity, seq: this.marks.watermark };
-  }
-
-  get pending(): number {
-    return this.marks.pending;
   }
 
   /** Reads `input` to its end. Resolves when it ended and every line is in the spool. */
@@ -188,7 +183,6 @@ export class StreamSource {
       onAck: () => {
         this.marks.ack(ticket);
         this.applyBackpressure();
-        if (this.marks.pending === 0) for (const w of this.endWaiters.splice(0)) w();
       },
     });
   }
@@ -211,12 +205,6 @@ export class StreamSource {
       if (!this.ctx.batcher.hasRoom) void this.ctx.batcher.waitForRoom().then(() => setTimeout(retry, 10));
       else setTimeout(retry, 50);
     }
-  }
-
-  /** Resolves when every line so far is acknowledged. */
-  drained(): Promise<void> {
-    if (this.marks.pending === 0) return Promise.resolve();
-    return new Promise((r) => this.endWaiters.push(r));
   }
 
   close() {
