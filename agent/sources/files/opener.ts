@@ -9,6 +9,7 @@ import { errorMessage } from '../../../common/errors.js';
 import type { AgentMetrics } from '../../metrics.js';
 import type { FileCheckpoint, RetiredGeneration } from '../../state/checkpoint-store.js';
 import { FP_MAX, fileKey, fingerprint, headOf, identityFor, readPrefix, sameFile } from './identity.js';
+import { isCopyOf } from './copy-detect.js';
 import { FileTailer, type TailerContext } from './tailer.js';
 
 const MAX_RETIRED = 64;
@@ -209,16 +210,6 @@ export class FileOpener {
 function headIdentity(fd: number, st: fs.Stats): string {
   const head = headOf(fd, false);
   return head ? identityFor(st.dev, st.ino, st.birthtimeMs || 0, head, 0) : '';
-}
-
-/** A retired generation matches a file that has its first bytes and the bytes just before where it stopped. */
-function isCopyOf(r: RetiredGeneration, fd: number, size: number): boolean {
-  if (r.fpLen === 0 || size < r.offset || size < r.fpLen || r.tailLen > r.offset) return false;
-  if (fingerprint(readPrefix(fd, r.fpLen)) !== r.fp) return false;
-  if (r.tailLen === 0) return true;
-  const buf = Buffer.alloc(r.tailLen);
-  const n = fs.readSync(fd, buf, 0, r.tailLen, r.offset - r.tailLen);
-  return n === r.tailLen && fingerprint(buf) === r.tailFp;
 }
 
 /** Offset just past the last newline before `end` (0 when none): where read_from=end starts. */
