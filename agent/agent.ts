@@ -73,7 +73,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       );
     },
     async onSendError(err, attempt, n) {
-      metrics.produceFailed(errorMessage(err), attempt, n);
+      metrics.produceFailed(err, attempt, n);
       fatal(err);
       // A producer that keeps failing, or failed for a reason retrying will not fix, is rebuilt from scratch.
       if (connected && (attempt % 5 === 0 || !isRetriableKafkaError(err))) {
@@ -82,7 +82,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         connected = false;
         connecting = undefined;
         await old.disconnect().catch(() => undefined);
-        metrics.producerRebuilt(errorMessage(err));
+        metrics.producerRebuilt(err);
       }
     },
     onSent: (events, bytes, ms) => metrics.produced(events, bytes, ms),
@@ -174,7 +174,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   function skippedLink(p: string) {
     if (linksLogged.has(p) || linksLogged.size > 10_000) return;
     linksLogged.add(p);
-    log.warn({ path: p }, 'symbolic link matches the include globs: skipped (agent.files.follow_symlinks is false)');
+    metrics.symlinkSkipped(p);
   }
 
   function known(st: fs.Stats): boolean {
@@ -205,7 +205,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       try {
         openFile(f.path, f.stat);
       } catch (err) {
-        log.error({ path: f.path, err: errorMessage(err) }, 'cannot open file; will retry on next scan');
+        metrics.openFailed(f.path, err, 'error');
       }
     }
     for (const [key, t] of tailers) {
@@ -255,7 +255,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
             try {
               r = t.readOnce();
             } catch (err) {
-              log.warn({ path: t.path, err: errorMessage(err) }, 'read failed');
+              metrics.readFailed(t.path, err);
               continue;
             }
             if (r === 'data') progressed = true;
@@ -298,7 +298,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       // The file on disk stays the last good one (the write is atomic); retried every second.
       lastCheckpointError = errorMessage(err);
       checkpointFailedAt = now();
-      metrics.checkpointFailed(lastCheckpointError, ++checkpointFailures);
+      metrics.checkpointFailed(err, ++checkpointFailures);
       return;
     }
     dirty = false;
@@ -311,12 +311,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   }
 
   function updateGauges() {
-    metrics.setGauges({
-      unackedBytes: batcher.inflightBytes,
-      inflightLines: batcher.inflightEvents,
-      files: [...tailers.values()].filter((t) => !t.closed).length,
-      behind: [...tailers.values()].map((t) => [t.path, t.bytesBehind]),
-    });
+    metrics.setGauges({ unackedBytes: batcher.inflightBytes, inflightLines: batcher.inflightEvents, files: tailers.values() });
   }
 
   function readiness(): Readiness {
@@ -358,17 +353,14 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       const loaded = loadCheckpoints(a.data_dir, now);
       if (loaded.corrupt) {
         forceBeginning = true;
-        log.error(
-          { reason: loaded.corrupt.reason, moved_to: loaded.corrupt.movedTo },
-          'checkpoint file is corrupt: moved aside; every file is read from the beginning (duplicates are deduplicated by id)',
-        );
+        metrics.checkpointCorrupt(loaded.corrupt.reason, loaded.corrupt.movedTo);
       }
       state = loaded.state;
       opener.load(loaded.state.retired ?? []);
       journal = openTimeJournal(a.data_dir, {
         now,
         retryMs: CHECKPOINT_EVERY_MS,
-        onWriteFailed: (err, consecutive) => metrics.stateWriteFailed('read_times', err, consecutive),
+        onWriteFailed: (what, consecutive, _op, err) => metrics.stateWriteFailed('read_times', what, consecutive, err),
         onRecovered: (failures) => {
           metrics.stateWriteRecovered('read_times', failures);
           void pump();
@@ -377,14 +369,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       matcher = createPathMatcher(a.files.include, a.files.exclude);
       if (a.metrics_listen) health = await startHealthServer(a.metrics_listen, metrics.registry, readiness);
       ensureTopics(kafkaClientOptions(cfg, 'agent-admin'), log, [{ topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions }]).catch(
-        (err) =>
-          fatal(err) || log.warn({ err: errorMessage(err) }, 'could not check the topic; producing anyway (brokers may auto-create it)'),
+        (err) => fatal(err) || metrics.topicCheckFailed(err),
       );
       // Connect now, not at the first line, so /readyz tells the truth from the start (and a refused login at once).
-      void connect().catch(
-        (err) =>
-          fatal(err) || log.warn({ err: errorMessage(err) }, 'Kafka not reachable yet; will keep trying when there is something to send'),
-      );
+      void connect().catch((err) => fatal(err) || metrics.kafkaUnreachable(err));
       scan();
       if (a.files.include.length > 0) watcher = watchBases(matcher, () => scan());
       timers = [
@@ -392,7 +380,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
           try {
             scan();
           } catch (err) {
-            log.error({ err: errorMessage(err) }, 'scan failed; will retry');
+            metrics.scanFailed(err);
           }
         }, a.scan_interval_ms),
         setInterval(() => void pump(), a.poll_interval_ms),

@@ -5,7 +5,6 @@
 // docs/DESIGN.md "File identity" explains the choices.
 import fs from 'node:fs';
 import type { Logger } from '../../../common/logger.js';
-import { errorMessage } from '../../../common/errors.js';
 import type { AgentMetrics } from '../../metrics.js';
 import type { FileCheckpoint, RetiredGeneration } from '../../state/checkpoint-store.js';
 import { FP_MAX, fileKey, fingerprint, headOf, identityFor, readPrefix, sameFile } from './identity.js';
@@ -90,13 +89,13 @@ export class FileOpener {
    * and open, or waits to be recognised as a copy: the next scan tries again.
    */
   open(p: string, st: fs.Stats, o: OpenOptions): { tailer: FileTailer; why: string } | undefined {
-    const { log, metrics, now } = this.deps;
+    const { metrics, now } = this.deps;
     const key = fileKey(st);
     let fd: number;
     try {
       fd = fs.openSync(p, 'r');
     } catch (err) {
-      log.warn({ path: p, err: errorMessage(err) }, 'cannot open file; will retry on next scan');
+      metrics.openFailed(p, err);
       return undefined;
     }
     const fst = fs.fstatSync(fd);

@@ -94,7 +94,7 @@ export class StreamSource {
           try {
             this.spool.sync();
           } catch (err) {
-            this.ctx.metrics.stateWriteFailed('spool', `cannot sync the spool: ${errorMessage(err)}`, 1);
+            this.ctx.metrics.stateWriteFailed('spool', `cannot sync the spool: ${errorMessage(err)}`, 1, err);
           }
           resolve();
         });
@@ -114,7 +114,7 @@ export class StreamSource {
       try {
         this.spool.sync();
       } catch (err) {
-        this.ctx.metrics.stateWriteFailed('spool', `cannot sync the spool: ${errorMessage(err)}`, 1);
+        this.ctx.metrics.stateWriteFailed('spool', `cannot sync the spool: ${errorMessage(err)}`, 1, err);
       }
     }
   }
@@ -133,7 +133,7 @@ export class StreamSource {
         this.spool.append(rec);
       } catch (err) {
         this.spoolFailure = errorMessage(err);
-        this.ctx.metrics.stateWriteFailed('spool', this.spoolFailure, ++this.failures);
+        this.ctx.metrics.stateWriteFailed('spool', this.spoolFailure, ++this.failures, err);
         // A full disk is not freed in a moment: try again in a second (the input stays paused meanwhile).
         this.retryTimer ??= setTimeout(() => {
           this.retryTimer = undefined;
