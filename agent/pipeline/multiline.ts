@@ -1,6 +1,7 @@
 // Multiline (off by default): joins continuation lines onto the line before them, so a stack trace is one
 // event. A line matching the continuation pattern joins the current event; any other line starts a new one.
 // An event is also closed at max_lines, max_bytes, or after timeout_ms without a new line. Pure.
+import type { Config } from '../../config/types.js';
 import type { FramedLine } from './line-framer.js';
 
 export const MULTILINE_PRESETS: Record<string, string> = {
@@ -30,6 +31,13 @@ export interface Multiline {
   /** Close the pending event when it waited timeoutMs (or always with force). */
   flush(now: number, force?: boolean): JoinedLine[];
   readonly pending: boolean;
+}
+
+/** A new joiner per file generation as `agent.multiline` says; undefined when multiline is off. */
+export function multilineFactory(m: Config['agent']['multiline']): (() => Multiline) | undefined {
+  if (m.mode === 'off') return undefined;
+  const continuation = new RegExp(m.mode === 'pattern' ? m.pattern : MULTILINE_PRESETS[m.mode]);
+  return () => createMultiline({ continuation, maxLines: m.max_lines, maxBytes: m.max_bytes, timeoutMs: m.timeout_ms });
 }
 
 export function createMultiline(o: MultilineOptions): Multiline {
