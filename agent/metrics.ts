@@ -15,9 +15,9 @@ export type StateFile = 'checkpoints' | 'read_times' | 'spool';
 const MAX_FILE_LABELS = 200;
 
 /** Where a fault happened: the `stage` label of logship_agent_errors_total. */
-export const FAULT_STAGES = ['scan', 'open', 'read', 'checkpoint', 'state', 'spool', 'produce', 'rebuild', 'connect', 'topic'] as const;
+const FAULT_STAGES = ['scan', 'open', 'read', 'checkpoint', 'state', 'spool', 'produce', 'rebuild', 'connect', 'topic'] as const;
 /** What kind of fault: the `error_type` label. File system faults by errno, Kafka's by whether a retry can help. */
-export const FAULT_TYPES = ['disk_full', 'permission', 'not_found', 'io', 'corrupt', 'kafka_retriable', 'kafka_non_retriable'] as const;
+const FAULT_TYPES = ['disk_full', 'permission', 'not_found', 'io', 'corrupt', 'kafka_retriable', 'kafka_non_retriable'] as const;
 type FaultType = (typeof FAULT_TYPES)[number];
 
 /** A state directory that keeps refusing writes is retried every second: loud once, then once a minute. */
@@ -30,7 +30,7 @@ function errnoOf(err: unknown): string | undefined {
   return undefined;
 }
 
-export function fsFaultType(err: unknown): FaultType {
+function fsFaultType(err: unknown): FaultType {
   switch (errnoOf(err)) {
     case 'ENOSPC':
     case 'EDQUOT':

@@ -138,7 +138,7 @@ export class FileOpener {
       if (!fresh) return undefined;
       ({ entry, why } = fresh);
     }
-    return { tailer: new FileTailer(key, p, fd, entry, o.ctx, this.retire), why };
+    return { tailer: new FileTailer(p, fd, entry, o.ctx, this.retire), why };
   }
 
   private retireCheckpoint(cp: Entry) {

@@ -35,7 +35,6 @@ export interface ScannerOptions {
 export interface Scanner {
   /** The first scan, then watching and periodic scans until stop(). Throws if the first scan does. */
   start(): void;
-  scan(): void;
   stop(): Promise<void>;
 }
 
@@ -136,7 +135,6 @@ export function createScanner(o: ScannerOptions): Scanner {
         }
       }, o.scanIntervalMs);
     },
-    scan,
     async stop() {
       clearInterval(timer);
       timer = undefined;

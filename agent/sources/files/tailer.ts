@@ -33,7 +33,6 @@ export interface TailerContext {
 export type ReadResult = 'data' | 'eof' | 'blocked' | 'stalled' | 'closed';
 
 export class FileTailer {
-  readonly key: string;
   path: string;
   entry: FileCheckpoint & { birth?: number };
   /** Still found at a matching path in the last scan. */
@@ -53,14 +52,12 @@ export class FileTailer {
   private onRetire: (r: RetiredGeneration) => void;
 
   constructor(
-    key: string,
     path: string,
     fd: number,
     entry: FileCheckpoint & { birth?: number },
     private ctx: TailerContext,
     onRetire: (r: RetiredGeneration) => void,
   ) {
-    this.key = key;
     this.path = path;
     this.fd = fd;
     this.entry = entry;
