@@ -1,13 +1,52 @@
 // The agent's internal events: one function each, updating the metric and writing the log line together.
 // Accounting that must balance: lines_read = lines_produced + lines in flight + lines_discarded (by reason)
 // + lines_joined (multiline continuation lines travel inside the event before them).
+// Faults go through `fault` (common/internal-events.ts): logged and counted in logship_agent_errors_total with the
+// same stage and error_type.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { errorMessage } from '../common/errors.js';
+import { createFaultReporter } from '../common/internal-events.js';
 import type { Logger } from '../common/logger.js';
+import { isRetriableKafkaError } from '../kafka/errors.js';
 
 export type DiscardReason = 'spool_full';
 /** The files of the state directory (`agent.data_dir`) that the agent writes. */
 export type StateFile = 'checkpoints' | 'read_times' | 'spool';
-export const MAX_FILE_LABELS = 200;
+const MAX_FILE_LABELS = 200;
+
+/** Where a fault happened: the `stage` label of logship_agent_errors_total. */
+const FAULT_STAGES = ['scan', 'open', 'read', 'checkpoint', 'state', 'spool', 'produce', 'rebuild', 'connect', 'topic'] as const;
+/** What kind of fault: the `error_type` label. File system faults by errno, Kafka's by whether a retry can help. */
+const FAULT_TYPES = ['disk_full', 'permission', 'not_found', 'io', 'corrupt', 'kafka_retriable', 'kafka_non_retriable'] as const;
+type FaultType = (typeof FAULT_TYPES)[number];
+
+/** A state directory that keeps refusing writes is retried every second: loud once, then once a minute. */
+const STATE_STREAK = { first: 'error', every: 60, repeat: 'warn' } as const;
+
+/** The errno code of a file system error, looked for along the cause chain (our typed errors wrap it). */
+function errnoOf(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++)
+    if (typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code)) return e.code;
+  return undefined;
+}
+
+function fsFaultType(err: unknown): FaultType {
+  switch (errnoOf(err)) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'disk_full';
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return 'permission';
+    case 'ENOENT':
+      return 'not_found';
+    default:
+      return 'io';
+  }
+}
+
+const kafkaFaultType = (err: unknown): FaultType => (isRetriableKafkaError(err) ? 'kafka_retriable' : 'kafka_non_retriable');
 
 export function createAgentMetrics(log: Logger) {
   const registry = new Registry();
@@ -56,12 +95,7 @@ export function createAgentMetrics(log: Logger) {
     registers: [registry],
   });
 
-  /** The first failure of a streak is an error; repeats (one a second while a disk stays full) are quieter. */
-  function logStateFailure(file: StateFile, err: string, consecutive: number, msg: string) {
-    if (consecutive === 1) log.error({ file, err }, msg);
-    else if (consecutive % 60 === 0) log.warn({ file, err, consecutive }, msg);
-    else log.debug({ file, err, consecutive }, msg);
-  }
+  const fault = createFaultReporter({ component: 'agent', registry, log, stages: FAULT_STAGES, errorTypes: FAULT_TYPES });
 
   return {
     registry,
@@ -98,42 +132,106 @@ export function createAgentMetrics(log: Logger) {
       bytesProduced.inc(bytes);
       produceLatency.observe(ms / 1000);
     },
-    produceFailed(err: string, attempt: number, events: number) {
+    /** A produce request failed (`attempt` in a row); the batcher retries it. */
+    produceFailed(err: unknown, attempt: number, events: number) {
       produceErrors.inc();
-      const level = attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug';
-      log[level]({ err, attempt, events }, 'produce failed, retrying (reading pauses while Kafka is away)');
+      fault({
+        stage: 'produce',
+        errorType: kafkaFaultType(err),
+        message: 'produce failed, retrying (reading pauses while Kafka is away)',
+        err,
+        fields: { attempt, events },
+        consecutive: attempt,
+        streak: {},
+      });
     },
-    producerRebuilt(reason: string) {
+    /** The producer was replaced by a new one after `err` (repeated, or one retrying will not fix). */
+    producerRebuilt(err: unknown) {
       producerRebuilds.inc();
-      log.warn({ reason }, 'producer rebuilt');
+      fault({ stage: 'rebuild', errorType: kafkaFaultType(err), message: 'producer rebuilt', fields: { reason: errorMessage(err) } });
+    },
+    kafkaUnreachable(err: unknown) {
+      fault({
+        stage: 'connect',
+        errorType: kafkaFaultType(err),
+        message: 'Kafka not reachable yet; will keep trying when there is something to send',
+        err,
+      });
+    },
+    topicCheckFailed(err: unknown) {
+      fault({
+        stage: 'topic',
+        errorType: kafkaFaultType(err),
+        message: 'could not check the topic; producing anyway (brokers may auto-create it)',
+        err,
+      });
+    },
+    scanFailed(err: unknown) {
+      fault({ stage: 'scan', errorType: fsFaultType(err), level: 'error', message: 'scan failed; will retry', err });
+    },
+    /** `error` for a failure the opener did not expect (not a vanished or unreadable file). */
+    openFailed(path: string, err: unknown, level: 'warn' | 'error' = 'warn') {
+      fault({
+        stage: 'open',
+        errorType: fsFaultType(err),
+        level,
+        message: 'cannot open file; will retry on next scan',
+        err,
+        fields: { path },
+      });
+    },
+    readFailed(path: string, err: unknown) {
+      fault({ stage: 'read', errorType: fsFaultType(err), message: 'read failed', err, fields: { path } });
+    },
+    checkpointCorrupt(reason: string, movedTo: string) {
+      fault({
+        stage: 'checkpoint',
+        errorType: 'corrupt',
+        level: 'error',
+        message: 'checkpoint file is corrupt: moved aside; every file is read from the beginning (duplicates are deduplicated by id)',
+        fields: { reason, moved_to: movedTo },
+      });
     },
     checkpointWritten() {
       checkpointWrites.inc();
     },
-    checkpointFailed(err: string, consecutive: number) {
+    checkpointFailed(err: unknown, consecutive: number) {
       checkpointErrors.inc();
       stateWriteErrors.inc({ file: 'checkpoints' });
-      logStateFailure(
-        'checkpoints',
+      fault({
+        stage: 'checkpoint',
+        errorType: fsFaultType(err),
+        message: 'checkpoint write failed; will retry every second (progress on disk stays at the last good checkpoint)',
         err,
+        fields: { file: 'checkpoints' },
         consecutive,
-        'checkpoint write failed; will retry every second (progress on disk stays at the last good checkpoint)',
-      );
+        streak: STATE_STREAK,
+      });
     },
-    /** A write to the state directory failed (retried by the caller); reading or input pauses meanwhile. */
-    stateWriteFailed(file: StateFile, err: string, consecutive: number) {
+    /**
+     * A write to the state directory failed (retried by the caller); reading or input pauses meanwhile. `err` is
+     * what to log, `cause` the error itself (its errno gives the error_type).
+     */
+    stateWriteFailed(file: 'read_times' | 'spool', err: string, consecutive: number, cause?: unknown) {
       stateWriteErrors.inc({ file });
-      logStateFailure(
-        file,
+      fault({
+        stage: file === 'read_times' ? 'state' : 'spool',
+        errorType: fsFaultType(cause),
+        message:
+          file === 'read_times'
+            ? 'cannot record read times; reading paused until it can (no line leaves before its read time is on disk)'
+            : 'cannot write to the spool; input paused until it can',
         err,
+        fields: { file },
         consecutive,
-        file === 'read_times'
-          ? 'cannot record read times; reading paused until it can (no line leaves before its read time is on disk)'
-          : 'cannot write to the spool; input paused until it can',
-      );
+        streak: STATE_STREAK,
+      });
     },
     stateWriteRecovered(file: StateFile, failures: number) {
       log.warn({ file, failed_attempts: failures }, 'state directory writable again; resuming');
+    },
+    symlinkSkipped(path: string) {
+      log.warn({ path }, 'symbolic link matches the include globs: skipped (agent.files.follow_symlinks is false)');
     },
     fileOpened(path: string, offset: number, identity: string, why: string) {
       log.info({ path, offset, identity, why }, 'tailing file');
@@ -145,16 +243,19 @@ export function createAgentMetrics(log: Logger) {
       rotations.inc({ kind });
       log.info({ path, kind, ...detail }, 'file rotation detected');
     },
-    setGauges(v: { unackedBytes: number; inflightLines: number; files: number; behind: Array<[string, number]> }) {
+    setGauges(v: { unackedBytes: number; inflightLines: number; files: Iterable<{ closed: boolean; path: string; bytesBehind: number }> }) {
       unackedBytes.set(v.unackedBytes);
       inflightLines.set(v.inflightLines);
-      filesWatched.set(v.files);
+      let open = 0;
       let total = 0;
+      let labelled = 0;
       fileBytesBehind.reset();
-      v.behind.forEach(([p, b], i) => {
-        total += b;
-        if (i < MAX_FILE_LABELS) fileBytesBehind.set({ file: p }, b);
-      });
+      for (const f of v.files) {
+        if (!f.closed) open++;
+        total += f.bytesBehind;
+        if (labelled++ < MAX_FILE_LABELS) fileBytesBehind.set({ file: f.path }, f.bytesBehind);
+      }
+      filesWatched.set(open);
       bytesBehind.set(total);
     },
   };

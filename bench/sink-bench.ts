@@ -59,13 +59,7 @@ export function makeEvents(n: number): Array<{ key: string; value: Buffer }> {
     };
     const offset = offsets[h];
     offsets[h] += 260;
-    const ev = buildEvent(
-      `bench-host-${h}`,
-      src,
-      { offset, end: offset + 260, text, bytes: 259, truncated: false, invalidUtf8: false, partial: false },
-      now,
-      true,
-    );
+    const ev = buildEvent(`bench-host-${h}`, src, { offset, text, truncated: false, invalidUtf8: false }, now, true);
     out.push({ key: ev.host.name, value: encodeEvent(ev) });
   }
   return out;

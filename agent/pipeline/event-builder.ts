@@ -2,7 +2,6 @@
 // own time when it has one, else from `readTime`, which the caller keeps stable across re-reads.
 import { EVENT_VERSION, encodeEvent, eventId, type LogEvent, type SourceType } from '../../common/event.js';
 import { parseJsonLine } from './json-line.js';
-import type { FramedLine } from './line-framer.js';
 
 export interface SourceInfo {
   type: SourceType;
@@ -12,12 +11,23 @@ export interface SourceInfo {
   path?: string;
 }
 
+/** What an event is built from: a framed line, a multiline event, or a stream's spooled record. */
+export interface EventLine {
+  /** Byte offset of the line in its file, or sequence number in its stream. */
+  offset: number;
+  text: string;
+  truncated: boolean;
+  invalidUtf8: boolean;
+  /** Lines joined into this event by multiline, when more than one. */
+  lines?: number;
+}
+
 /** Kafka's default message.max.bytes is 1 MiB; keep every record below it whatever the escaping costs. */
 export const MAX_EVENT_BYTES = 1_000_000;
 
-export function buildEvent(host: string, src: SourceInfo, line: FramedLine, readTime: number, parseJson: boolean): LogEvent {
+export function buildEvent(host: string, src: SourceInfo, line: EventLine, readTime: number, parseJson: boolean): LogEvent {
   const created = new Date(readTime).toISOString();
-  const parsed = parseJson && !line.truncated && !(line as FramedLine & { lines?: number }).lines ? parseJsonLine(line.text) : undefined;
+  const parsed = parseJson && !line.truncated && !line.lines ? parseJsonLine(line.text) : undefined;
   const e: LogEvent = {
     v: EVENT_VERSION,
     '@timestamp': parsed?.timestamp ?? created,
@@ -32,8 +42,7 @@ export function buildEvent(host: string, src: SourceInfo, line: FramedLine, read
   if (line.truncated) e.log.truncated = true;
   if (line.invalidUtf8) e.log.invalid_utf8 = true;
   if (parsed) e.json = parsed.fields;
-  const joined = (line as FramedLine & { lines?: number }).lines;
-  if (joined) e.logship.lines = joined;
+  if (line.lines) e.logship.lines = line.lines;
   return e;
 }
 

@@ -1,6 +1,7 @@
 // Multiline (off by default): joins continuation lines onto the line before them, so a stack trace is one
 // event. A line matching the continuation pattern joins the current event; any other line starts a new one.
 // An event is also closed at max_lines, max_bytes, or after timeout_ms without a new line. Pure.
+import type { Config } from '../../config/types.js';
 import type { FramedLine } from './line-framer.js';
 
 export const MULTILINE_PRESETS: Record<string, string> = {
@@ -18,11 +19,25 @@ export interface MultilineOptions {
   timeoutMs: number;
 }
 
+/** One event out of multiline: a line, or lines joined (`text` joined by '\n', from the first line's offset to
+ * the last line's end). */
+export interface JoinedLine extends FramedLine {
+  /** How many lines were joined, when more than one. */
+  lines?: number;
+}
+
 export interface Multiline {
-  push(line: FramedLine, now: number): FramedLine[];
+  push(line: FramedLine, now: number): JoinedLine[];
   /** Close the pending event when it waited timeoutMs (or always with force). */
-  flush(now: number, force?: boolean): FramedLine[];
+  flush(now: number, force?: boolean): JoinedLine[];
   readonly pending: boolean;
+}
+
+/** A new joiner per file generation as `agent.multiline` says; undefined when multiline is off. */
+export function multilineFactory(m: Config['agent']['multiline']): (() => Multiline) | undefined {
+  if (m.mode === 'off') return undefined;
+  const continuation = new RegExp(m.mode === 'pattern' ? m.pattern : MULTILINE_PRESETS[m.mode]);
+  return () => createMultiline({ continuation, maxLines: m.max_lines, maxBytes: m.max_bytes, timeoutMs: m.timeout_ms });
 }
 
 export function createMultiline(o: MultilineOptions): Multiline {
@@ -30,11 +45,11 @@ export function createMultiline(o: MultilineOptions): Multiline {
     | { first: FramedLine; texts: string[]; bytes: number; end: number; truncated: boolean; invalid: boolean; lines: number; last: number }
     | undefined;
 
-  function close(): FramedLine[] {
+  function close(): JoinedLine[] {
     if (!cur) return [];
     const c = cur;
     cur = undefined;
-    const line: FramedLine & { lines?: number } = {
+    const line: JoinedLine = {
       offset: c.first.offset,
       end: c.end,
       text: c.texts.join('\n'),
@@ -49,7 +64,7 @@ export function createMultiline(o: MultilineOptions): Multiline {
 
   return {
     push(line, now) {
-      const out: FramedLine[] = [];
+      const out: JoinedLine[] = [];
       const continues = cur !== undefined && o.continuation.test(line.text);
       if (cur && continues && cur.lines < o.maxLines && cur.bytes + line.bytes <= o.maxBytes) {
         cur.texts.push(line.text);

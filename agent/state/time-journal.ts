@@ -29,8 +29,8 @@ export interface TimeJournalOptions {
   /** After a failed write, how long noteChunk answers false before it tries again. */
   retryMs?: number;
   now?: () => number;
-  /** A write failed; `consecutive` counts the failures since the last success. */
-  onWriteFailed?: (err: string, consecutive: number, op: 'append' | 'compact') => void;
+  /** A write failed (`what`, and the error itself); `consecutive` counts the failures since the last success. */
+  onWriteFailed?: (what: string, consecutive: number, op: 'append' | 'compact', err: unknown) => void;
   /** Marks can be written again after `failures` failed attempts. */
   onRecovered?: (failures: number) => void;
 }
@@ -63,7 +63,7 @@ export function openTimeJournal(dataDir: string, opts: TimeJournalOptions = {}):
     retryAt = clock() + retryMs;
     const what = op === 'append' ? `cannot append to ${file}: ${code}` : `cannot compact ${file}: ${code}`;
     if (op === 'append') failure = what;
-    opts.onWriteFailed?.(what, failures, op);
+    opts.onWriteFailed?.(what, failures, op, err);
   }
 
   function succeeded() {
@@ -118,8 +118,8 @@ export function openTimeJournal(dataDir: string, opts: TimeJournalOptions = {}):
   return {
     timeFor(identity, offset) {
       const m = marks.get(identity);
-      if (!m) return Date.now();
-      return (offset < m.high ? lookup(m, offset) : undefined) ?? m.times[m.times.length - 1] ?? Date.now();
+      if (!m) return clock();
+      return (offset < m.high ? lookup(m, offset) : undefined) ?? m.times[m.times.length - 1] ?? clock();
     },
     noteChunk(identity, chunkStart, chunkEnd, now) {
       const m = marks.get(identity) ?? { offsets: [], times: [], high: 0 };

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createAgentMetrics } from '../../agent/metrics.js';
 import { createBatcher, type QueuedEvent } from '../../agent/pipeline/batcher.js';
-import { fileKey, fingerprint } from '../../agent/sources/files/identity.js';
+import { fingerprint } from '../../agent/sources/files/identity.js';
 import { FileTailer } from '../../agent/sources/files/tailer.js';
 import type { TimeJournal } from '../../agent/state/time-journal.js';
 
@@ -68,7 +68,6 @@ function tailer(file: string, journal: TimeJournal) {
     updated: 1,
   };
   const t = new FileTailer(
-    fileKey(st),
     file,
     fd,
     entry,

@@ -46,6 +46,12 @@ describe('time journal', () => {
     j.close();
   });
 
+  it('the current time comes from the injected clock', () => {
+    const j = openTimeJournal(dir, { now: () => 42_000 });
+    expect(j.timeFor('unknown', 5)).toBe(42_000);
+    j.close();
+  });
+
   it('after a restart, re-read offsets get their original time and re-reading records nothing new', () => {
     const j = openTimeJournal(dir);
     j.noteChunk('id1', 0, 100, 1000);

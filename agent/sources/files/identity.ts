@@ -49,6 +49,29 @@ export function headOf(fd: number, force: boolean): Buffer | undefined {
   return undefined;
 }
 
+/** Extends the fingerprint of the first bytes to cover the first `upTo` (at most FP_MAX) once more are read. */
+export function growFingerprint(entry: { fp: string; fpLen: number }, fd: number, upTo: number): void {
+  if (entry.fpLen >= FP_MAX || upTo <= entry.fpLen) return;
+  entry.fpLen = Math.min(FP_MAX, upTo);
+  entry.fp = fingerprint(readPrefix(fd, entry.fpLen));
+}
+
+/** The identity's bytes from a first chunk read at offset 0: as headOf, from bytes in hand. */
+export function headOfChunk(chunk: Buffer, force: boolean): Buffer | undefined {
+  const nl = chunk.indexOf(0x0a);
+  if (nl !== -1 && nl < FP_MAX) return chunk.subarray(0, nl + 1);
+  if (chunk.length >= FP_MAX || force) return chunk.subarray(0, Math.min(FP_MAX, chunk.length));
+  return undefined;
+}
+
+/** The fingerprint of the (up to FP_MAX) bytes before `end`; undefined when they cannot all be read. */
+export function fingerprintBefore(fd: number, end: number): { fp: string; len: number } | undefined {
+  const len = Math.min(FP_MAX, end);
+  const buf = Buffer.alloc(len);
+  const n = len === 0 ? 0 : fs.readSync(fd, buf, 0, len, end - len);
+  return n === len ? { fp: fingerprint(buf), len } : undefined;
+}
+
 export function fileKey(st: { dev: number; ino: number }): string {
   return `${st.dev}:${st.ino}`;
 }

@@ -5,10 +5,10 @@
 // docs/DESIGN.md "File identity" explains the choices.
 import fs from 'node:fs';
 import type { Logger } from '../../../common/logger.js';
-import { errorMessage } from '../../../common/errors.js';
 import type { AgentMetrics } from '../../metrics.js';
 import type { FileCheckpoint, RetiredGeneration } from '../../state/checkpoint-store.js';
 import { FP_MAX, fileKey, fingerprint, headOf, identityFor, readPrefix, sameFile } from './identity.js';
+import { isCopyOf } from './copy-detect.js';
 import { FileTailer, type TailerContext } from './tailer.js';
 
 const MAX_RETIRED = 64;
@@ -89,13 +89,13 @@ export class FileOpener {
    * and open, or waits to be recognised as a copy: the next scan tries again.
    */
   open(p: string, st: fs.Stats, o: OpenOptions): { tailer: FileTailer; why: string } | undefined {
-    const { log, metrics, now } = this.deps;
+    const { metrics, now } = this.deps;
     const key = fileKey(st);
     let fd: number;
     try {
       fd = fs.openSync(p, 'r');
     } catch (err) {
-      log.warn({ path: p, err: errorMessage(err) }, 'cannot open file; will retry on next scan');
+      metrics.openFailed(p, err);
       return undefined;
     }
     const fst = fs.fstatSync(fd);
@@ -138,7 +138,7 @@ export class FileOpener {
       if (!fresh) return undefined;
       ({ entry, why } = fresh);
     }
-    return { tailer: new FileTailer(key, p, fd, entry, o.ctx, this.retire), why };
+    return { tailer: new FileTailer(p, fd, entry, o.ctx, this.retire), why };
   }
 
   private retireCheckpoint(cp: Entry) {
@@ -209,16 +209,6 @@ export class FileOpener {
 function headIdentity(fd: number, st: fs.Stats): string {
   const head = headOf(fd, false);
   return head ? identityFor(st.dev, st.ino, st.birthtimeMs || 0, head, 0) : '';
-}
-
-/** A retired generation matches a file that has its first bytes and the bytes just before where it stopped. */
-function isCopyOf(r: RetiredGeneration, fd: number, size: number): boolean {
-  if (r.fpLen === 0 || size < r.offset || size < r.fpLen || r.tailLen > r.offset) return false;
-  if (fingerprint(readPrefix(fd, r.fpLen)) !== r.fp) return false;
-  if (r.tailLen === 0) return true;
-  const buf = Buffer.alloc(r.tailLen);
-  const n = fs.readSync(fd, buf, 0, r.tailLen, r.offset - r.tailLen);
-  return n === r.tailLen && fingerprint(buf) === r.tailFp;
 }
 
 /** Offset just past the last newline before `end` (0 when none): where read_from=end starts. */

@@ -3,15 +3,14 @@
 import fs from 'node:fs';
 import type { Batcher } from '../../pipeline/batcher.js';
 import type { FileCheckpoint, RetiredGeneration } from '../../state/checkpoint-store.js';
-
-export type { RetiredGeneration } from '../../state/checkpoint-store.js';
 import { buildEvent, encodeBounded } from '../../pipeline/event-builder.js';
-import { FP_MAX, fingerprint, headOf, identityFor, readPrefix } from './identity.js';
+import { looksCopied, samePrefix } from './copy-detect.js';
+import { FP_MAX, fingerprint, fingerprintBefore, growFingerprint, headOf, headOfChunk, identityFor } from './identity.js';
 import { createAckWatermark, type AckWatermark } from '../../pipeline/ack-watermark.js';
 import { createLineFramer, type FramedLine, type LineFramer } from '../../pipeline/line-framer.js';
 import type { AgentMetrics } from '../../metrics.js';
 import type { TimeJournal } from '../../state/time-journal.js';
-import type { Multiline } from '../../pipeline/multiline.js';
+import type { JoinedLine, Multiline } from '../../pipeline/multiline.js';
 
 export interface TailerContext {
   host: string;
@@ -34,7 +33,6 @@ export interface TailerContext {
 export type ReadResult = 'data' | 'eof' | 'blocked' | 'stalled' | 'closed';
 
 export class FileTailer {
-  readonly key: string;
   path: string;
   entry: FileCheckpoint & { birth?: number };
   /** Still found at a matching path in the last scan. */
@@ -54,14 +52,12 @@ export class FileTailer {
   private onRetire: (r: RetiredGeneration) => void;
 
   constructor(
-    key: string,
     path: string,
     fd: number,
     entry: FileCheckpoint & { birth?: number },
     private ctx: TailerContext,
     onRetire: (r: RetiredGeneration) => void,
   ) {
-    this.key = key;
     this.path = path;
     this.fd = fd;
     this.entry = entry;
@@ -78,14 +74,7 @@ export class FileTailer {
     if (this.entry.identity) return true;
     // The head comes from the bytes just read when they start at 0: the file may already have been truncated
     // again, and an empty identity would make every generation's ids collide.
-    let head: Buffer | undefined;
-    if (firstChunk && firstChunk.length > 0) {
-      const nl = firstChunk.indexOf(0x0a);
-      if (nl !== -1 && nl < FP_MAX) head = firstChunk.subarray(0, nl + 1);
-      else if (firstChunk.length >= FP_MAX || force) head = firstChunk.subarray(0, Math.min(FP_MAX, firstChunk.length));
-    } else {
-      head = headOf(this.fd, force);
-    }
+    let head = firstChunk && firstChunk.length > 0 ? headOfChunk(firstChunk, force) : headOf(this.fd, force);
     if (!head && force) head = Buffer.from(`unknown-head:${this.entry.firstSeen}:${this.ctx.now()}`);
     if (!head) return false;
     this.entry.identity = identityFor(this.entry.dev, this.entry.ino, this.entry.birth ?? 0, head, this.entry.generation);
@@ -102,10 +91,7 @@ export class FileTailer {
   private saveIdentity(upTo: number): boolean {
     if (!this.ctx.persist) return true;
     const { fp, fpLen } = this.entry;
-    if (fpLen < FP_MAX && upTo > fpLen) {
-      this.entry.fpLen = Math.min(FP_MAX, upTo);
-      this.entry.fp = fingerprint(readPrefix(this.fd, this.entry.fpLen));
-    }
+    growFingerprint(this.entry, this.fd, upTo);
     if (this.ctx.persist()) return true;
     this.entry.fp = fp;
     this.entry.fpLen = fpLen;
@@ -139,7 +125,7 @@ export class FileTailer {
     this.size = st.size;
     // Truncated and already written past our position again (copytruncate, then a busy writer) shows only as
     // different first bytes: check them whenever the size changed.
-    if (st.size < this.readOffset || (changed && this.prefixChanged())) {
+    if (st.size < this.readOffset || (changed && !samePrefix(this.fd, this.entry.fp, this.entry.fpLen))) {
       this.truncated(st.size);
       return 'data';
     }
@@ -177,11 +163,7 @@ export class FileTailer {
     if (!this.markReadTime(chunk, readAt)) return 'stalled';
     this.readOffset += n;
     this.lastGrowth = readAt;
-    if (this.entry.fpLen < FP_MAX && this.readOffset > this.entry.fpLen) {
-      const len = Math.min(FP_MAX, this.readOffset);
-      this.entry.fp = fingerprint(readPrefix(this.fd, len));
-      this.entry.fpLen = len;
-    }
+    growFingerprint(this.entry, this.fd, this.readOffset);
     this.tail = n >= FP_MAX ? Buffer.from(chunk.subarray(n - FP_MAX)) : Buffer.concat([this.tail, chunk]).subarray(-FP_MAX);
     this.emit(this.framer.push(chunk));
     return 'data';
@@ -216,19 +198,18 @@ export class FileTailer {
     this.ctx.metrics.linesReadBulk('file', lines.length, bytes);
     if (!this.ml) return this.send(lines);
     const now = this.ctx.now();
-    const events: FramedLine[] = [];
+    const events: JoinedLine[] = [];
     for (const line of lines) events.push(...this.ml.push(line, now));
     this.send(events);
   }
 
-  private send(lines: FramedLine[]) {
+  private send(lines: JoinedLine[]) {
     if (lines.length === 0) return;
     const { host, metrics, batcher, journal, parseJson } = this.ctx;
     const src = { type: 'file' as const, name: this.path, identity: this.entry.identity, path: this.path };
     const marks = this.marks;
     for (const line of lines) {
-      const joined = (line as FramedLine & { lines?: number }).lines;
-      if (joined) metrics.linesJoined(joined - 1);
+      if (line.lines) metrics.linesJoined(line.lines - 1);
       const ev = buildEvent(host, src, line, journal.timeFor(src.identity, line.offset), parseJson);
       const ticket = marks.add(line.end);
       batcher.add({ key: host, value: encodeBounded(ev), onAck: () => marks.ack(ticket) });
@@ -276,16 +257,10 @@ export class FileTailer {
   /** The checkpoint record as it should be written now. */
   checkpoint(): FileCheckpoint {
     if (this.entry.offset !== this.marks.watermark || this.entry.tailFp === undefined || (this.entry.tailLen ?? 0) > this.marks.watermark) {
-      const len = Math.min(FP_MAX, this.marks.watermark);
-      const buf = Buffer.alloc(len);
-      const n = this.closed || len === 0 ? 0 : fs.readSync(this.fd, buf, 0, len, this.marks.watermark - len);
-      if (n === len) {
-        this.entry.tailFp = fingerprint(buf);
-        this.entry.tailLen = len;
-      } else {
-        this.entry.tailFp = undefined;
-        this.entry.tailLen = undefined;
-      }
+      // A closed descriptor cannot be read: only an empty prefix is known then.
+      const before = this.closed && this.marks.watermark > 0 ? undefined : fingerprintBefore(this.fd, this.marks.watermark);
+      this.entry.tailFp = before?.fp;
+      this.entry.tailLen = before?.len;
     }
     this.entry.offset = this.marks.watermark;
     this.entry.path = this.path;
@@ -293,27 +268,9 @@ export class FileTailer {
     return this.entry;
   }
 
-  private prefixChanged(): boolean {
-    if (this.entry.fpLen === 0) return false;
-    return fingerprint(readPrefix(this.fd, this.entry.fpLen)) !== this.entry.fp;
-  }
-
   /** Is the file at `fd` (size `size`) a copy of what this tailer has read so far? Same first and last bytes. */
   looksCopiedInto(fd: number, size: number): boolean {
-    if (this.closed || this.entry.fpLen === 0 || size < this.entry.fpLen) return false;
-    if (fingerprint(readPrefix(fd, this.entry.fpLen)) !== this.entry.fp) return false;
-    // We have not noticed yet that the source was truncated and rewritten: it is likely a copy.
-    if (this.prefixChanged()) return true;
-    // A copy in progress is a prefix of its source: compare the copy's last bytes with the source's at the same place.
-    const ours = fs.fstatSync(this.fd).size;
-    // Larger than the source now: the source may have just been truncated (we will see it on our next read).
-    if (size > ours) return true;
-    const len = Math.min(FP_MAX, size);
-    const a = Buffer.alloc(len);
-    const b = Buffer.alloc(len);
-    const na = fs.readSync(this.fd, a, 0, len, size - len);
-    const nb = fs.readSync(fd, b, 0, len, size - len);
-    return na === len && nb === len && a.equals(b);
+    return !this.closed && looksCopied({ fd: this.fd, fp: this.entry.fp, fpLen: this.entry.fpLen }, fd, size);
   }
 
   close() {

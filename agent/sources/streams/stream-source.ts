@@ -7,13 +7,12 @@ import { createHash } from 'node:crypto';
 import { errorMessage } from '../../../common/errors.js';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { EVENT_VERSION, eventId, type LogEvent, type SourceType } from '../../../common/event.js';
-import { parseJsonLine } from '../../pipeline/json-line.js';
+import type { SourceType } from '../../../common/event.js';
 import { createAckWatermark, type AckWatermark } from '../../pipeline/ack-watermark.js';
 import type { AgentMetrics } from '../../metrics.js';
 import type { Batcher } from '../../pipeline/batcher.js';
 import type { StreamCheckpoint } from '../../state/checkpoint-store.js';
-import { encodeBounded } from '../../pipeline/event-builder.js';
+import { buildEvent, encodeBounded } from '../../pipeline/event-builder.js';
 import { createLineFramer, type FramedLine } from '../../pipeline/line-framer.js';
 import { Spool, type SpoolRecord } from './spool.js';
 
@@ -29,7 +28,7 @@ export interface StreamContext {
   now: () => number;
 }
 
-export function streamIdentity(host: string, name: string, created: number): string {
+function streamIdentity(host: string, name: string, created: number): string {
   return createHash('sha256')
     .update(JSON.stringify(['stream', host, name, created]))
     .digest('hex')
@@ -46,7 +45,6 @@ export class StreamSource {
   private input: Readable | undefined;
   private paused = false;
   private ended = false;
-  private endWaiters: Array<() => void> = [];
   /** Records read but not yet in the spool (it could not be written), oldest first. */
   private held: Array<{ rec: SpoolRecord; commandLine?: string }> = [];
   private heldWaiters: Array<() => void> = [];
@@ -78,10 +76,6 @@ export class StreamSource {
     return { identity: this.identity, seq: this.marks.watermark };
   }
 
-  get pending(): number {
-    return this.marks.pending;
-  }
-
   /** Reads `input` to its end. Resolves when it ended and every line is in the spool. */
   attach(input: Readable): Promise<void> {
     this.input = input;
@@ -100,7 +94,7 @@ export class StreamSource {
           try {
             this.spool.sync();
           } catch (err) {
-            this.ctx.metrics.stateWriteFailed('spool', `cannot sync the spool: ${errorMessage(err)}`, 1);
+            this.ctx.metrics.stateWriteFailed('spool', `cannot sync the spool: ${errorMessage(err)}`, 1, err);
           }
           resolve();
         });
@@ -120,7 +114,7 @@ export class StreamSource {
       try {
         this.spool.sync();
       } catch (err) {
-        this.ctx.metrics.stateWriteFailed('spool', `cannot sync the spool: ${errorMessage(err)}`, 1);
+        this.ctx.metrics.stateWriteFailed('spool', `cannot sync the spool: ${errorMessage(err)}`, 1, err);
       }
     }
   }
@@ -139,7 +133,7 @@ export class StreamSource {
         this.spool.append(rec);
       } catch (err) {
         this.spoolFailure = errorMessage(err);
-        this.ctx.metrics.stateWriteFailed('spool', this.spoolFailure, ++this.failures);
+        this.ctx.metrics.stateWriteFailed('spool', this.spoolFailure, ++this.failures, err);
         // A full disk is not freed in a moment: try again in a second (the input stays paused meanwhile).
         this.retryTimer ??= setTimeout(() => {
           this.retryTimer = undefined;
@@ -177,22 +171,11 @@ export class StreamSource {
   }
 
   private produce(r: SpoolRecord, commandLine?: string) {
-    const parsed = this.ctx.parseJson && !r.truncated && r.exitCode === undefined ? parseJsonLine(r.message) : undefined;
-    const created = new Date(r.time).toISOString();
-    const e: LogEvent = {
-      v: EVENT_VERSION,
-      '@timestamp': parsed?.timestamp ?? created,
-      message: r.message,
-      event: { id: eventId(this.ctx.host, this.identity, r.seq), created },
-      host: { name: this.ctx.host },
-      log: { offset: r.seq },
-      logship: { source: { type: this.type, name: this.name, identity: this.identity } },
-    };
-    if (parsed?.level) e.log.level = parsed.level;
-    if (r.truncated) e.log.truncated = true;
-    if (r.invalidUtf8) e.log.invalid_utf8 = true;
-    if (parsed) e.json = parsed.fields;
-    if (r.exitCode !== undefined) e.process = { exit_code: r.exitCode, signal: r.signal ?? null, command_line: commandLine };
+    const exit = r.exitCode !== undefined;
+    const line = { offset: r.seq, text: r.message, truncated: r.truncated ?? false, invalidUtf8: r.invalidUtf8 ?? false };
+    const src = { type: this.type, name: this.name, identity: this.identity };
+    const e = buildEvent(this.ctx.host, src, line, r.time, this.ctx.parseJson && !exit);
+    if (exit) e.process = { exit_code: r.exitCode, signal: r.signal ?? null, command_line: commandLine };
     const ticket = this.marks.add(r.seq + 1);
     this.ctx.batcher.add({
       key: this.ctx.host,
@@ -200,7 +183,6 @@ export class StreamSource {
       onAck: () => {
         this.marks.ack(ticket);
         this.applyBackpressure();
-        if (this.marks.pending === 0) for (const w of this.endWaiters.splice(0)) w();
       },
     });
   }
@@ -223,12 +205,6 @@ export class StreamSource {
       if (!this.ctx.batcher.hasRoom) void this.ctx.batcher.waitForRoom().then(() => setTimeout(retry, 10));
       else setTimeout(retry, 50);
     }
-  }
-
-  /** Resolves when every line so far is acknowledged. */
-  drained(): Promise<void> {
-    if (this.marks.pending === 0) return Promise.resolve();
-    return new Promise((r) => this.endWaiters.push(r));
   }
 
   close() {

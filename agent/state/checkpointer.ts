@@ -1,0 +1,102 @@
+// When checkpoints are written: every second, at once for a decision that must reach the disk before more work
+// is done (a rotation, a new identity), and at shutdown. A write that fails leaves the last good file in place
+// and is retried with the next periodic one; the time journal is compacted to what a written checkpoint covers.
+import fs from 'node:fs';
+import { errorMessage } from '../../common/errors.js';
+import type { AgentMetrics } from '../metrics.js';
+import { loadCheckpoints, writeCheckpoints, type CheckpointState } from './checkpoint-store.js';
+
+export const CHECKPOINT_EVERY_MS = 1000;
+
+export interface CheckpointerOptions {
+  dataDir: string;
+  now: () => number;
+  metrics: Pick<AgentMetrics, 'checkpointWritten' | 'checkpointFailed' | 'checkpointCorrupt' | 'stateWriteRecovered'>;
+  /** The state to write now; `previous` is the one last written (or loaded). */
+  snapshot: (previous: CheckpointState) => CheckpointState;
+  /** After a write: read-time marks below each identity's offset are no longer needed. */
+  compact: (keep: Map<string, number>) => void;
+}
+
+export interface Checkpointer {
+  /** Reads the checkpoint file; a corrupt one is moved aside and reported (`corrupt`: read every file from 0). */
+  load(): { state: CheckpointState; corrupt: boolean };
+  /** The state last written or loaded. */
+  readonly state: CheckpointState;
+  /** A decision that must reach the checkpoint file before more work is done. */
+  markDirty(): void;
+  readonly dirty: boolean;
+  /** Write at once, unless a write failed less than a period ago (it then waits for the next periodic one). */
+  soon(): void;
+  /** Write now. */
+  now(): void;
+  /** Why the last write failed; undefined once one succeeded. */
+  readonly failure: string | undefined;
+  /** Write every CHECKPOINT_EVERY_MS until stop(). */
+  start(): void;
+  stop(): void;
+}
+
+export function createCheckpointer(o: CheckpointerOptions): Checkpointer {
+  let state: CheckpointState = { files: {}, streams: {} };
+  let dirty = false;
+  let failure: string | undefined;
+  let failures = 0;
+  let failedAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  function writeNow() {
+    const next = o.snapshot(state);
+    try {
+      writeCheckpoints(o.dataDir, next);
+    } catch (err) {
+      // The file on disk stays the last good one (the write is atomic); retried every second.
+      failure = errorMessage(err);
+      failedAt = o.now();
+      o.metrics.checkpointFailed(err, ++failures);
+      return;
+    }
+    dirty = false;
+    state = next;
+    o.metrics.checkpointWritten();
+    if (failures > 0) o.metrics.stateWriteRecovered('checkpoints', failures);
+    failure = undefined;
+    failures = 0;
+    o.compact(new Map(Object.values(next.files).map((f) => [f.identity, f.offset])));
+  }
+
+  return {
+    load() {
+      fs.mkdirSync(o.dataDir, { recursive: true });
+      const loaded = loadCheckpoints(o.dataDir, o.now);
+      if (loaded.corrupt) o.metrics.checkpointCorrupt(loaded.corrupt.reason, loaded.corrupt.movedTo);
+      state = loaded.state;
+      return { state, corrupt: loaded.corrupt !== undefined };
+    },
+    get state() {
+      return state;
+    },
+    markDirty() {
+      dirty = true;
+    },
+    get dirty() {
+      return dirty;
+    },
+    // A full disk is not freed between two reads, and each attempt would be another error.
+    soon() {
+      if (failure !== undefined && o.now() - failedAt < CHECKPOINT_EVERY_MS) return;
+      writeNow();
+    },
+    now: writeNow,
+    get failure() {
+      return failure;
+    },
+    start() {
+      timer ??= setInterval(writeNow, CHECKPOINT_EVERY_MS);
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+// The agent's producer side: one connect shared by concurrent sends; a new producer after five failures in a
+// row or one failure retrying will not fix, never while it is not connected.
+import { describe, expect, it } from 'vitest';
+import { createKafkaOutput } from '../../agent/pipeline/kafka-output.js';
+import type { Producer } from '../../kafka/producer.js';
+
+function fakes(opts: { connectFails?: boolean } = {}) {
+  const producers: Array<{ connects: number; sends: number; disconnected: boolean }> = [];
+  const events: string[] = [];
+  const makeProducer = (): Producer => {
+    const p = { connects: 0, sends: 0, disconnected: false };
+    producers.push(p);
+    return {
+      async connect() {
+        p.connects++;
+        await Promise.resolve();
+        if (opts.connectFails) throw Object.assign(new Error('ECONNREFUSED'), { retriable: true });
+      },
+      async send() {
+        p.sends++;
+      },
+      async disconnect() {
+        p.disconnected = true;
+      },
+    };
+  };
+  const metrics = {
+    produceFailed: (_e: unknown, attempt: number) => void events.push(`failed ${attempt}`),
+    producerRebuilt: () => void events.push('rebuilt'),
+    kafkaUnreachable: () => void events.push('unreachable'),
+  };
+  return { producers, events, makeProducer, metrics };
+}
+
+const batch = [{ key: 'h', value: Buffer.from('x'), onAck: () => undefined }];
+const retriable = Object.assign(new Error('leader not available'), { retriable: true });
+const fatalNever = () => false;
+
+describe('kafka output', () => {
+  it('concurrent sends share one connect', async () => {
+    const f = fakes();
+    const out = createKafkaOutput({ topic: 'logs', makeProducer: f.makeProducer, metrics: f.metrics, fatal: fatalNever });
+    expect(out.connected).toBe(false);
+    await Promise.all([out.send(batch), out.send(batch), out.send(batch)]);
+    expect(f.producers).toHaveLength(1);
+    expect(f.producers[0]).toMatchObject({ connects: 1, sends: 3 });
+    expect(out.connected).toBe(true);
+  });
+
+  it('rebuilds the producer at every fifth failure in a row, and at once for a non-retriable one', async () => {
+    const f = fakes();
+    const out = createKafkaOutput({ topic: 'logs', makeProducer: f.makeProducer, metrics: f.metrics, fatal: fatalNever });
+    await out.send(batch);
+    for (let n = 1; n <= 4; n++) await out.failed(retriable, n, 1);
+    expect(f.producers).toHaveLength(1);
+    await out.failed(retriable, 5, 1);
+    expect(f.producers).toHaveLength(2);
+    expect(f.producers[0].disconnected).toBe(true);
+    expect(out.connected).toBe(false);
+    expect(f.events.slice(-2)).toEqual(['failed 5', 'rebuilt']);
+    // Not connected: nothing to rebuild (the new producer has not been tried yet).
+    await out.failed(Object.assign(new Error('bad'), { retriable: false }), 1, 1);
+    expect(f.producers).toHaveLength(2);
+    await out.send(batch); // the new producer connects on its first send
+    expect(f.producers[1]).toMatchObject({ connects: 1, sends: 1 });
+    await out.failed(Object.assign(new Error('bad'), { retriable: false }), 1, 1);
+    expect(f.producers).toHaveLength(3);
+  });
+
+  it('an early connect that fails is reported, unless it is fatal (reported there)', async () => {
+    const f = fakes({ connectFails: true });
+    createKafkaOutput({ topic: 'logs', makeProducer: f.makeProducer, metrics: f.metrics, fatal: fatalNever }).connectEarly();
+    const g = fakes({ connectFails: true });
+    createKafkaOutput({ topic: 'logs', makeProducer: g.makeProducer, metrics: g.metrics, fatal: () => true }).connectEarly();
+    await new Promise((r) => setImmediate(r));
+    expect(f.events).toEqual(['unreachable']);
+    expect(g.events).toEqual([]);
+  });
+});

@@ -1,0 +1,91 @@
+// The read pump: reads every source a chunk at a time, round-robin from a moving start, until none has more;
+// waits for room when the batcher is full; a source that throws is reported and skipped.
+import { describe, expect, it } from 'vitest';
+import { createReadPump, type PumpSource } from '../../agent/read-pump.js';
+import type { ReadResult } from '../../agent/sources/files/tailer.js';
+
+/** A source that answers `results` in turn, then 'eof'; its reads are logged in `order`. */
+function source(path: string, results: Array<ReadResult | Error>, order: string[]): PumpSource {
+  return {
+    path,
+    readOnce() {
+      order.push(path);
+      const r = results.shift() ?? 'eof';
+      if (r instanceof Error) throw r;
+      return r;
+    },
+  };
+}
+
+describe('read pump', () => {
+  it('reads until no source has data, starting each round one source further', async () => {
+    const order: string[] = [];
+    const sources = [source('a', ['data', 'data'], order), source('b', ['data'], order), source('c', [], order)];
+    let rounds = 0;
+    const pump = createReadPump({
+      sources: () => sources,
+      waitForRoom: () => Promise.resolve(),
+      readFailed: () => undefined,
+      afterRound: () => void rounds++,
+    });
+    await pump.pump();
+    expect(order).toEqual(['a', 'b', 'c', 'b', 'c', 'a', 'c', 'a', 'b']);
+    expect(rounds).toBe(3);
+  });
+
+  it('a source that has no room makes the pump wait for room, then read again', async () => {
+    const order: string[] = [];
+    let waited = 0;
+    const sources = [source('a', ['blocked', 'data'], order)];
+    const pump = createReadPump({
+      sources: () => sources,
+      waitForRoom: () => {
+        waited++;
+        return Promise.resolve();
+      },
+      readFailed: () => undefined,
+      afterRound: () => undefined,
+    });
+    await pump.pump();
+    expect(waited).toBe(1);
+    expect(order).toEqual(['a', 'a', 'a']);
+  });
+
+  it('a read that throws is reported and the other sources are still read', async () => {
+    const order: string[] = [];
+    const failed: string[] = [];
+    const sources = [source('bad', [new Error('EIO')], order), source('good', ['data'], order)];
+    const pump = createReadPump({
+      sources: () => sources,
+      waitForRoom: () => Promise.resolve(),
+      readFailed: (p, err) => void failed.push(`${p}: ${(err as Error).message}`),
+      afterRound: () => undefined,
+    });
+    await pump.pump();
+    expect(failed).toEqual(['bad: EIO']);
+    expect(order.filter((p) => p === 'good')).toHaveLength(2);
+  });
+
+  it('a call while pumping makes it go round once more; after stop() nothing is read', async () => {
+    const order: string[] = [];
+    const results: ReadResult[] = ['data'];
+    const src = source('a', results, order);
+    const pump = createReadPump({
+      sources: () => [src],
+      waitForRoom: () => Promise.resolve(),
+      readFailed: () => undefined,
+      afterRound: () => undefined,
+    });
+    const first = pump.pump();
+    results.push('eof', 'data'); // more arrives while the first pass runs
+    void pump.pump();
+    await first;
+    expect(order).toHaveLength(4); // data, eof, then once more: data, eof
+    expect(results).toEqual([]);
+    pump.stop();
+    const n = order.length;
+    results.push('data');
+    await pump.pump();
+    expect(order).toHaveLength(n);
+  });
+});
