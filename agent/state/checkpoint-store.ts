@@ -1,10 +1,11 @@
-// Checkpoints: per file, the offset below which Kafka acknowledged every line. Written atomically (temp file,
-// fsync, rename, fsync of the directory) with a checksum; validated on load. A corrupt file is moved aside and
+// Checkpoints: per file, the offset below which Kafka acknowledged every line. Written atomically (temp file
+// created exclusively and 0600, fsync, rename, fsync of the directory) with a checksum; validated on load. A corrupt file is moved aside and
 // reported, and the agent then reads every file from the beginning: duplicates (deduplicated by id), never a gap.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LogshipError } from '../../common/errors.js';
+import { openExclusive } from './private-files.js';
 
 export interface FileCheckpoint {
   identity: string;
@@ -141,7 +142,7 @@ export function writeCheckpoints(dataDir: string, state: CheckpointState): void 
   const body = JSON.stringify({ version: VERSION, written_at: new Date().toISOString(), sha256: checksum(state), state });
   let fd: number | undefined;
   try {
-    fd = fs.openSync(tmp, 'w', 0o600);
+    fd = openExclusive(tmp);
     const buf = Buffer.from(body);
     const n = fs.writeSync(fd, buf);
     // A disk that fills up mid-write takes part of it and says so only by the count: renamed, that part would

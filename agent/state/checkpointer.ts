@@ -67,7 +67,7 @@ export function createCheckpointer(o: CheckpointerOptions): Checkpointer {
 
   return {
     load() {
-      fs.mkdirSync(o.dataDir, { recursive: true });
+      fs.mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
       const loaded = loadCheckpoints(o.dataDir, o.now);
       if (loaded.corrupt) o.metrics.checkpointCorrupt(loaded.corrupt.reason, loaded.corrupt.movedTo);
       state = loaded.state;

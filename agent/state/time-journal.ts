@@ -9,6 +9,7 @@
 // cut short is cut off again (ftruncate), so the file never holds half a mark followed by whole ones.
 import fs from 'node:fs';
 import path from 'node:path';
+import { EXCLUSIVE_CREATE } from './private-files.js';
 
 export interface TimeJournal {
   /** The time for a line at `offset` read now; records a mark when the chunk starting at chunkStart is new. */
@@ -50,7 +51,7 @@ export function openTimeJournal(dataDir: string, opts: TimeJournalOptions = {}):
   const retryMs = opts.retryMs ?? 1000;
   const marks = new Map<string, Marks>();
   let size = loadMarks(file, marks);
-  let fd = fs.openSync(file, 'a');
+  let fd = openJournal(file);
   let torn = false;
   let appended = 0;
   let failure: string | undefined;
@@ -154,7 +155,8 @@ export function openTimeJournal(dataDir: string, opts: TimeJournalOptions = {}):
       }
       const tmp = `${file}.tmp`;
       try {
-        fs.writeFileSync(tmp, out);
+        fs.rmSync(tmp, { force: true }); // left by a crash (or planted): never written through
+        fs.writeFileSync(tmp, out, EXCLUSIVE_CREATE);
         fs.renameSync(tmp, file);
       } catch (err) {
         // The old file stays: it holds every mark kept in memory, and more. A half-written temp file would
@@ -164,7 +166,7 @@ export function openTimeJournal(dataDir: string, opts: TimeJournalOptions = {}):
         return;
       }
       fs.closeSync(fd);
-      fd = fs.openSync(file, 'a');
+      fd = openJournal(file);
       size = Buffer.byteLength(out);
       torn = false;
       appended = 0;
@@ -176,6 +178,17 @@ export function openTimeJournal(dataDir: string, opts: TimeJournalOptions = {}):
       fs.closeSync(fd);
     },
   };
+}
+
+/** For appending, owner only; a journal left 0644 by an older version is tightened (best effort: it may not be ours). */
+function openJournal(file: string): number {
+  const fd = fs.openSync(file, 'a', 0o600);
+  try {
+    fs.fchmodSync(fd, 0o600);
+  } catch {
+    /* not ours to change; compaction replaces it with a 0600 file */
+  }
+  return fd;
 }
 
 /** Reads the marks of an existing journal into `marks`; returns the length of its whole lines. */

@@ -34,7 +34,7 @@ export class Spool {
     private dir: string,
     readonly maxBytes: number,
   ) {
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); // lines of a stream can hold anything: owner only
     // Space comes back a whole segment at a time, so a segment is a fraction of the limit.
     this.segmentBytes = Math.max(16 * 1024, Math.min(8 * 1024 * 1024, Math.floor(maxBytes / 4)));
   }
@@ -108,7 +108,7 @@ export class Spool {
     if (!seg || this.fd === undefined || seg.bytes >= this.segmentBytes) {
       if (this.fd !== undefined) fs.closeSync(this.fd);
       const file = path.join(this.dir, `seg-${String(r.seq).padStart(16, '0')}.jsonl`);
-      this.fd = fs.openSync(file, 'a');
+      this.fd = fs.openSync(file, 'a', 0o600);
       seg = { file, first: r.seq, last: r.seq, bytes: fs.fstatSync(this.fd).size };
       this.segments.push(seg);
     }
