@@ -73,7 +73,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   let scanner: Scanner | undefined;
   let health: HealthServer | undefined;
   let gauges: NodeJS.Timeout | undefined;
-  const opener = new FileOpener({ log, metrics, now, markDirty: () => checkpointer.markDirty() });
+  const opener = new FileOpener({ log, metrics, now, markDirty: () => checkpointer.markDirty(), followSymlinks: a.files.follow_symlinks });
   const checkpointer = createCheckpointer({
     dataDir: a.data_dir,
     now,

@@ -82,6 +82,11 @@ export function createAgentMetrics(log: Logger) {
   const unackedBytes = g('logship_agent_unacked_bytes', 'Encoded bytes handed to the producer and not yet acknowledged.');
   const inflightLines = g('logship_agent_lines_in_flight', 'Lines handed to the producer and not yet acknowledged.');
   const filesWatched = g('logship_agent_files_watched', 'Files open for tailing.');
+  const openRefused = c(
+    'logship_agent_open_refused_total',
+    'Opens refused: the path held a symbolic link (link) or another file (swapped) than was matched. Retried next scan.',
+    ['reason'],
+  );
   const bytesBehind = g('logship_agent_bytes_behind', 'Bytes in tailed files past the acknowledged checkpoint, all files.');
   const fileBytesBehind = g(
     'logship_agent_file_bytes_behind',
@@ -235,6 +240,12 @@ export function createAgentMetrics(log: Logger) {
     },
     fileOpened(path: string, offset: number, identity: string, why: string) {
       log.info({ path, offset, identity, why }, 'tailing file');
+    },
+    /** The file at `path` is not the one the walk matched: a link (`link`, O_NOFOLLOW) or another file (`swapped`). */
+    openRefused(reason: 'link' | 'swapped', path: string) {
+      openRefused.inc({ reason });
+      if (reason === 'link') log.warn({ path, reason }, 'a symbolic link replaced a matched file before it was opened: not followed');
+      else log.info({ path, reason }, 'file replaced between matching and opening: skipped until the next scan');
     },
     fileClosed(path: string, offset: number, why: string) {
       log.info({ path, offset, why }, 'file closed');

@@ -35,7 +35,9 @@ export function walkMatches(matcher: PathMatcher, opts: { followSymlinks?: boole
         if (matcher.matches(p)) opts.onLink?.(p);
       } else if ((e.isFile() || e.isSymbolicLink()) && matcher.matches(p) && !seen.has(p)) {
         try {
-          const st = fs.statSync(p);
+          // lstat unless links are followed: a link swapped in since readdir is not a file (the opener then
+          // refuses one swapped in after this, with O_NOFOLLOW and a dev+ino check).
+          const st = opts.followSymlinks ? fs.statSync(p) : fs.lstatSync(p);
           if (st.isFile()) {
             seen.add(p);
             out.push({ path: p, stat: st });
@@ -50,12 +52,25 @@ export function walkMatches(matcher: PathMatcher, opts: { followSymlinks?: boole
   return out;
 }
 
-export function watchBases(matcher: PathMatcher, onChange: (file: string) => void): FSWatcher {
-  const w = watch(matcher.bases, {
+/**
+ * Watches the globs' base directories. Links inside them are not followed unless `followSymlinks` (chokidar
+ * follows them by default: a link to /etc in a watched tree added a watch for every directory under /etc). The
+ * bases themselves are configured, so a base that is a link is resolved first.
+ */
+export function watchBases(matcher: PathMatcher, opts: { followSymlinks: boolean }, onChange: (file: string) => void): FSWatcher {
+  const bases = matcher.bases.map((b) => {
+    try {
+      return fs.realpathSync(b);
+    } catch {
+      return b; // not there yet: watched when it appears (chokidar), found by the periodic walk meanwhile
+    }
+  });
+  const w = watch(bases, {
     ignoreInitial: true,
     depth: matcher.recursive ? MAX_DEPTH : 0,
     persistent: true,
     usePolling: false,
+    followSymlinks: opts.followSymlinks,
   });
   w.on('add', onChange).on('change', onChange).on('unlink', onChange);
   w.on('error', () => undefined); // the periodic scan covers what a failed watch misses

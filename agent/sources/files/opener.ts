@@ -26,7 +26,12 @@ export interface OpenerDeps {
   now: () => number;
   /** A decision that must reach the checkpoint file before more work is done (a retirement, a copy found). */
   markDirty: () => void;
+  /** agent.files.follow_symlinks: off, a file is opened with O_NOFOLLOW (a link swapped in after the walk is refused). */
+  followSymlinks?: boolean;
 }
+
+/** O_NOFOLLOW where the platform has it (not on Windows, where the dev+ino comparison still applies). */
+const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
 export interface OpenOptions {
   /** The file's checkpoint entry, if any. */
@@ -93,14 +98,19 @@ export class FileOpener {
     const key = fileKey(st);
     let fd: number;
     try {
-      fd = fs.openSync(p, 'r');
+      // The path was matched (and lstat'ed) a moment ago; a symbolic link put there since must not be followed,
+      // or a link to /etc/shadow swapped in at the right moment would be read and shipped.
+      fd = fs.openSync(p, fs.constants.O_RDONLY | (this.deps.followSymlinks ? 0 : NOFOLLOW));
     } catch (err) {
-      metrics.openFailed(p, err);
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') metrics.openRefused('link', p);
+      else metrics.openFailed(p, err);
       return undefined;
     }
     const fst = fs.fstatSync(fd);
-    if (fileKey(fst) !== key) {
-      fs.closeSync(fd); // replaced between stat and open: the next scan sees the new one
+    if (fileKey(fst) !== key || !fst.isFile()) {
+      // Not the file that was matched (a rotation racing the open, or a swap): the next scan sees what is there now.
+      fs.closeSync(fd);
+      metrics.openRefused('swapped', p);
       return undefined;
     }
     const cp = o.cp;

@@ -126,7 +126,7 @@ export function createScanner(o: ScannerOptions): Scanner {
   return {
     start() {
       scan();
-      if (o.files.include.length > 0) watcher = watchBases(matcher, () => scan());
+      if (o.files.include.length > 0) watcher = watchBases(matcher, { followSymlinks: o.files.follow_symlinks }, () => scan());
       timer = setInterval(() => {
         try {
           scan();
