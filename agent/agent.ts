@@ -18,6 +18,7 @@ import { createReadPump } from './read-pump.js';
 import { createCheckpointer, CHECKPOINT_EVERY_MS } from './state/checkpointer.js';
 import type { FileCheckpoint } from './state/checkpoint-store.js';
 import { openTimeJournal, type TimeJournal } from './state/time-journal.js';
+import { FileSlots } from './sources/files/file-slots.js';
 import { FileOpener } from './sources/files/opener.js';
 import { createScanner, type Scanner } from './sources/files/scanner.js';
 import type { FileTailer, TailerContext } from './sources/files/tailer.js';
@@ -73,6 +74,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   let scanner: Scanner | undefined;
   let health: HealthServer | undefined;
   let gauges: NodeJS.Timeout | undefined;
+  const slots = new FileSlots(a.max_open_files);
   const opener = new FileOpener({ log, metrics, now, markDirty: () => checkpointer.markDirty(), followSymlinks: a.files.follow_symlinks });
   const checkpointer = createCheckpointer({
     dataDir: a.data_dir,
@@ -81,6 +83,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     snapshot(previous) {
       const files: Record<string, FileCheckpoint> = {};
       for (const [key, t] of tailers) files[key] = { ...t.checkpoint() };
+      for (const [key, p] of slots.parked) files[key] ??= { ...p.entry };
       opener.carryOrphans(files, previous.files);
       const streamState = { ...previous.streams };
       for (const [key, src] of streams) streamState[key] = src.checkpoint();
@@ -105,15 +108,30 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     readBufferBytes: a.read_buffer_bytes,
     partialFlushMs: a.partial_line_flush_ms,
     journal: j,
-    persist: () => {
-      checkpointer.soon();
-      return checkpointer.failure === undefined;
+    // Written by the read pump after the round (afterRound), once for every file that asked.
+    persist: {
+      request: () => {
+        checkpointer.markDirty();
+        return checkpointer.written;
+      },
+      get written() {
+        return checkpointer.written;
+      },
+      get failing() {
+        return checkpointer.failure !== undefined;
+      },
     },
     multiline,
   });
 
   const updateGauges = () =>
-    metrics.setGauges({ unackedBytes: batcher.inflightBytes, inflightLines: batcher.inflightEvents, files: tailers.values() });
+    metrics.setGauges({
+      unackedBytes: batcher.inflightBytes,
+      inflightLines: batcher.inflightEvents,
+      files: tailers.values(),
+      waiting: slots.waiting,
+      idle: slots.parked.size,
+    });
 
   const readiness = () =>
     agentReadiness({
@@ -159,6 +177,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         scanIntervalMs: a.scan_interval_ms,
         readFromEnd: a.read_from === 'end' && !loaded.corrupt,
         tailers,
+        slots,
         opener,
         checkpointer,
         ctx: () => tailerContext(j),

@@ -82,6 +82,12 @@ export function createAgentMetrics(log: Logger) {
   const unackedBytes = g('logship_agent_unacked_bytes', 'Encoded bytes handed to the producer and not yet acknowledged.');
   const inflightLines = g('logship_agent_lines_in_flight', 'Lines handed to the producer and not yet acknowledged.');
   const filesWatched = g('logship_agent_files_watched', 'Files open for tailing.');
+  const filesWaiting = g('logship_agent_files_waiting', 'Files waiting for a descriptor (agent.max_open_files); they get one in turn.');
+  const filesIdle = g(
+    'logship_agent_files_idle',
+    'Known files without a descriptor: closed while idle so waiting files could be opened; reopened from their checkpoint when they change.',
+  );
+  const idleCloses = c('logship_agent_files_idle_closed_total', 'Files closed while idle to free a descriptor for a waiting file.');
   const openRefused = c(
     'logship_agent_open_refused_total',
     'Opens refused: the path held a symbolic link (link) or another file (swapped) than was matched. Retried next scan.',
@@ -241,6 +247,13 @@ export function createAgentMetrics(log: Logger) {
     fileOpened(path: string, offset: number, identity: string, why: string) {
       log.info({ path, offset, identity, why }, 'tailing file');
     },
+    fileReopened(path: string, offset: number) {
+      log.debug({ path, offset }, 'file changed: reopened from its checkpoint');
+    },
+    fileIdleClosed(path: string, offset: number) {
+      idleCloses.inc();
+      log.debug({ path, offset }, 'file idle: closed to free a descriptor for a waiting file');
+    },
     /** The file at `path` is not the one the walk matched: a link (`link`, O_NOFOLLOW) or another file (`swapped`). */
     openRefused(reason: 'link' | 'swapped', path: string) {
       openRefused.inc({ reason });
@@ -254,9 +267,17 @@ export function createAgentMetrics(log: Logger) {
       rotations.inc({ kind });
       log.info({ path, kind, ...detail }, 'file rotation detected');
     },
-    setGauges(v: { unackedBytes: number; inflightLines: number; files: Iterable<{ closed: boolean; path: string; bytesBehind: number }> }) {
+    setGauges(v: {
+      unackedBytes: number;
+      inflightLines: number;
+      files: Iterable<{ closed: boolean; path: string; bytesBehind: number }>;
+      waiting?: number;
+      idle?: number;
+    }) {
       unackedBytes.set(v.unackedBytes);
       inflightLines.set(v.inflightLines);
+      filesWaiting.set(v.waiting ?? 0);
+      filesIdle.set(v.idle ?? 0);
       let open = 0;
       let total = 0;
       let labelled = 0;

@@ -1,6 +1,7 @@
-// When checkpoints are written: every second, at once for a decision that must reach the disk before more work
-// is done (a rotation, a new identity), and at shutdown. A write that fails leaves the last good file in place
-// and is retried with the next periodic one; the time journal is compacted to what a written checkpoint covers.
+// When checkpoints are written: every second, once per scan or read round for decisions that must reach the disk
+// before more work is done (a rotation, new identities: batched per round, never once per file: each write is
+// the whole file), and at shutdown. A write that fails leaves the last good file in place and is retried with the
+// next periodic one; the time journal is compacted to what a written checkpoint covers.
 import fs from 'node:fs';
 import { errorMessage } from '../../common/errors.js';
 import type { AgentMetrics } from '../metrics.js';
@@ -32,6 +33,8 @@ export interface Checkpointer {
   now(): void;
   /** Why the last write failed; undefined once one succeeded. */
   readonly failure: string | undefined;
+  /** Successful writes so far: a state changed before the count passed n is on disk once it has. */
+  readonly written: number;
   /** Write every CHECKPOINT_EVERY_MS until stop(). */
   start(): void;
   stop(): void;
@@ -43,6 +46,7 @@ export function createCheckpointer(o: CheckpointerOptions): Checkpointer {
   let failure: string | undefined;
   let failures = 0;
   let failedAt = 0;
+  let written = 0;
   let timer: NodeJS.Timeout | undefined;
 
   function writeNow() {
@@ -58,6 +62,7 @@ export function createCheckpointer(o: CheckpointerOptions): Checkpointer {
     }
     dirty = false;
     state = next;
+    written++;
     o.metrics.checkpointWritten();
     if (failures > 0) o.metrics.stateWriteRecovered('checkpoints', failures);
     failure = undefined;
@@ -90,6 +95,9 @@ export function createCheckpointer(o: CheckpointerOptions): Checkpointer {
     now: writeNow,
     get failure() {
       return failure;
+    },
+    get written() {
+      return written;
     },
     start() {
       timer ??= setInterval(writeNow, CHECKPOINT_EVERY_MS);

@@ -122,6 +122,22 @@ describe('checkpointer', () => {
     expect(s.events.at(-1)).toBe('written');
   });
 
+  it('counts successful writes only: a state changed before the count passed n is on disk once it has', () => {
+    const s = setup();
+    s.cp.load();
+    expect(s.cp.written).toBe(0);
+    s.cp.now();
+    expect(s.cp.written).toBe(1);
+    vi.spyOn(fs, 'writeSync').mockImplementation((() => {
+      throw enospc();
+    }) as never);
+    s.cp.now();
+    expect(s.cp.written).toBe(1);
+    vi.restoreAllMocks();
+    s.cp.now();
+    expect(s.cp.written).toBe(2);
+  });
+
   it('writes every second between start() and stop()', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const s = setup();

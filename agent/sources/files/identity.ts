@@ -49,6 +49,19 @@ export function headOf(fd: number, force: boolean): Buffer | undefined {
   return undefined;
 }
 
+/** Fingerprints of the first `len` bytes of the file at `fd`, for any len up to FP_MAX, from one read; undefined
+ * for a len past the file's end. Comparing a new file with many others costs one read, not one each. */
+export function prefixFingerprints(fd: number, size: number): (len: number) => string | undefined {
+  const head = readPrefix(fd, Math.min(FP_MAX, size));
+  const memo = new Map<number, string>();
+  return (len) => {
+    if (len > head.length) return undefined;
+    let fp = memo.get(len);
+    if (fp === undefined) memo.set(len, (fp = fingerprint(head.subarray(0, len))));
+    return fp;
+  };
+}
+
 /** Extends the fingerprint of the first bytes to cover the first `upTo` (at most FP_MAX) once more are read. */
 export function growFingerprint(entry: { fp: string; fpLen: number }, fd: number, upTo: number): void {
   if (entry.fpLen >= FP_MAX || upTo <= entry.fpLen) return;

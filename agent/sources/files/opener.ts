@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import type { Logger } from '../../../common/logger.js';
 import type { AgentMetrics } from '../../metrics.js';
 import type { FileCheckpoint, RetiredGeneration } from '../../state/checkpoint-store.js';
-import { FP_MAX, fileKey, fingerprint, headOf, identityFor, readPrefix, sameFile } from './identity.js';
+import { FP_MAX, fileKey, fingerprint, headOf, identityFor, prefixFingerprints, readPrefix, sameFile } from './identity.js';
 import { isCopyOf } from './copy-detect.js';
 import { FileTailer, type TailerContext } from './tailer.js';
 
@@ -41,6 +41,9 @@ export interface OpenOptions {
   /** read_from: end applies (first scan, no corrupt checkpoint). */
   fromEnd: boolean;
   ctx: TailerContext;
+  /** A known file closed while idle that a new file starts like (by first-bytes fingerprint): its path. It is
+   * reopened, so that a truncation of it (copytruncate) is noticed while the new file waits. */
+  startsLikeParked?: (prefixFp: (len: number) => string | undefined) => string | undefined;
 }
 
 export class FileOpener {
@@ -173,12 +176,16 @@ export class FileOpener {
     const copyOf = this.retired.find((r) => isCopyOf(r, fd, fst.size));
     if (!copyOf && !this.deferred.has(key)) {
       // Same first bytes as a file we are reading: maybe a copy whose source is about to be truncated. Wait a
-      // little before deciding; opening it as new now could send its lines twice under another id.
-      const like = [...o.live].find((t) => t.looksCopiedInto(fd, fst.size));
+      // little before deciding; opening it as new now could send its lines twice under another id. (The first
+      // bytes are compared from one read first: a thousand open files must not mean a thousand reads each.)
+      const prefixFp = prefixFingerprints(fd, fst.size);
+      const like =
+        [...o.live].find((t) => t.entry.fpLen > 0 && prefixFp(t.entry.fpLen) === t.entry.fp && t.looksCopiedInto(fd, fst.size))?.path ??
+        o.startsLikeParked?.(prefixFp);
       if (like) {
         this.deferred.set(key, now());
         fs.closeSync(fd);
-        log.info({ path: p, like: like.path }, 'new file starts like a file being read: waiting to see whether it is a copytruncate copy');
+        log.info({ path: p, like }, 'new file starts like a file being read: waiting to see whether it is a copytruncate copy');
         return undefined;
       }
     }

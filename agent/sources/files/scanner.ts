@@ -1,12 +1,14 @@
-// The scan loop: walks the globs (on a timer and on file system events), opens files it has not seen, notices
-// files renamed or deleted under a tailer, and lets a tailer go once its file is gone from its path, read to the
-// end, idle for close_inactive_ms and fully acknowledged. The first scan also settles which checkpoint entries
-// belong to no file found.
+// The scan loop: walks the globs (on a timer and, coalesced, on file system events), opens files it has not seen
+// as slots allow (agent.max_open_files, file-slots.ts), notices files renamed or deleted under a tailer, and lets
+// a tailer go once its file is gone from its path, read to the end, idle for close_inactive_ms and fully
+// acknowledged. The first scan also settles which checkpoint entries belong to no file found. Checkpoint writes
+// a scan needs come once, at its end: each write is the whole file, and one per new file is quadratic.
 import fs from 'node:fs';
 import type { FSWatcher } from 'chokidar';
 import type { AgentMetrics } from '../../metrics.js';
 import type { Checkpointer } from '../../state/checkpointer.js';
-import { walkMatches, watchBases } from './discovery.js';
+import { walkMatches, watchBases, type FoundFile } from './discovery.js';
+import type { FileSlots } from './file-slots.js';
 import { createPathMatcher } from './glob.js';
 import { fileKey } from './identity.js';
 import type { FileOpener } from './opener.js';
@@ -14,6 +16,8 @@ import type { FileTailer, TailerContext } from './tailer.js';
 
 /** Symbolic links reported once each, up to this many (a directory of links must not grow memory). */
 const MAX_LINKS_LOGGED = 10_000;
+/** File system events within this long make one scan (10,000 files created at once are 10,000 events). */
+const EVENT_SCAN_DELAY_MS = 20;
 
 export interface ScannerOptions {
   files: { include: string[]; exclude: string[]; follow_symlinks: boolean };
@@ -23,10 +27,15 @@ export interface ScannerOptions {
   readFromEnd: boolean;
   /** The open files, by fileKey; the scanner adds and removes them. */
   tailers: Map<string, FileTailer>;
+  /** Files waiting for a descriptor, and known files closed while idle. */
+  slots: FileSlots;
   opener: FileOpener;
   checkpointer: Pick<Checkpointer, 'state' | 'dirty' | 'markDirty' | 'soon' | 'now'>;
   ctx: () => TailerContext;
-  metrics: Pick<AgentMetrics, 'fileOpened' | 'fileRotated' | 'fileClosed' | 'openFailed' | 'scanFailed' | 'symlinkSkipped'>;
+  metrics: Pick<
+    AgentMetrics,
+    'fileOpened' | 'fileReopened' | 'fileRotated' | 'fileClosed' | 'fileIdleClosed' | 'openFailed' | 'scanFailed' | 'symlinkSkipped'
+  >;
   now: () => number;
   /** After each scan: read what it found. */
   scanned: () => void;
@@ -39,10 +48,11 @@ export interface Scanner {
 }
 
 export function createScanner(o: ScannerOptions): Scanner {
-  const { tailers, opener, checkpointer, metrics } = o;
+  const { tailers, slots, opener, checkpointer, metrics } = o;
   const matcher = createPathMatcher(o.files.include, o.files.exclude);
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let eventScan: NodeJS.Timeout | undefined;
   let firstScan = true;
   const linksLogged = new Set<string>();
 
@@ -52,24 +62,76 @@ export function createScanner(o: ScannerOptions): Scanner {
     metrics.symlinkSkipped(p);
   }
 
-  const known = (st: fs.Stats) => tailers.has(fileKey(st)) || checkpointer.state.files[fileKey(st)] !== undefined;
+  const known = (key: string) => tailers.has(key) || slots.parked.has(key) || checkpointer.state.files[key] !== undefined;
 
-  function openFile(p: string, st: fs.Stats) {
+  /** A known file closed while idle that a new file starts like: reopened, so that its truncation is seen. */
+  function startsLikeParked(prefixFp: (len: number) => string | undefined): string | undefined {
+    const key = slots.startsLike(prefixFp);
+    if (key === undefined) return undefined;
+    slots.want(key, { fromEnd: false }, true);
+    return slots.parked.get(key)?.entry.path;
+  }
+
+  function openFile(p: string, st: fs.Stats, fromEnd: boolean): boolean {
     const key = fileKey(st);
+    const parked = slots.parked.get(key);
     const opened = opener.open(p, st, {
-      cp: checkpointer.state.files[key],
+      cp: parked?.entry ?? checkpointer.state.files[key],
       live: tailers.values(),
-      fromEnd: firstScan && o.readFromEnd,
+      fromEnd,
       ctx: o.ctx(),
+      startsLikeParked,
     });
-    if (!opened) return;
+    if (!opened) return false;
     const { tailer: t, why } = opened;
+    slots.unpark(key);
     tailers.set(key, t);
-    // A new file's identity and first bytes go to disk at once: should we crash before the periodic
-    // checkpoint, a copy of it (copytruncate) can still be recognised on restart.
-    if (why !== 'checkpoint') checkpointer.markDirty();
-    if (checkpointer.dirty && !firstScan) checkpointer.soon();
-    metrics.fileOpened(p, t.entry.offset, t.entry.identity, why);
+    // A new file's identity and first bytes go to disk before any of its lines leave: should we crash before the
+    // periodic checkpoint, a copy of it (copytruncate) can still be recognised on restart. Written once at the end
+    // of this scan; the tailer holds its lines until a write after this point succeeded.
+    if (why !== 'checkpoint') {
+      checkpointer.markDirty();
+      t.awaitCheckpoint();
+    }
+    if (parked?.size !== undefined && why === 'checkpoint') metrics.fileReopened(p, t.entry.offset);
+    else metrics.fileOpened(p, t.entry.offset, t.entry.identity, why);
+    return true;
+  }
+
+  /** While files wait for a slot, idle open files give theirs up (their checkpoint entries are kept). */
+  function makeRoom(seen: Map<string, FoundFile>) {
+    if (slots.waiting === 0) return;
+    let open = 0;
+    const found: Array<{ key: string; t: FileTailer; size: number }> = [];
+    for (const [key, t] of tailers) {
+      if (!t.closed) open++;
+      const f = seen.get(key);
+      if (f) found.push({ key, t, size: f.stat.size });
+    }
+    for (const { key, t } of slots.toClose(open, found)) {
+      const entry = { ...t.checkpoint() }; // while the descriptor is open: the bytes before the offset are read
+      t.close();
+      tailers.delete(key);
+      slots.park(key, entry, seen.get(key)!.stat);
+      metrics.fileIdleClosed(t.path, entry.offset);
+    }
+  }
+
+  /** Waiting files get the free slots, in queue order. */
+  function fill(seen: Map<string, FoundFile>) {
+    let open = 0;
+    for (const t of tailers.values()) if (!t.closed) open++;
+    for (const [key, w] of slots.order()) {
+      if (open >= slots.max) break;
+      slots.done(key); // opened, or queued again by the next scan (at the back: round-robin)
+      const f = seen.get(key);
+      if (!f || tailers.has(key)) continue;
+      try {
+        if (openFile(f.path, f.stat, w.fromEnd)) open++;
+      } catch (err) {
+        metrics.openFailed(f.path, err, 'error');
+      }
+    }
   }
 
   /** A tailer whose file was not found: renamed or deleted; closed once read to the end, idle and acknowledged. */
@@ -88,15 +150,16 @@ export function createScanner(o: ScannerOptions): Scanner {
   }
 
   function scan() {
-    // Files we know (open or checkpointed) first: a truncation found while opening them retires a generation
-    // that a copy among the new files may continue.
-    const found = walkMatches(matcher, { followSymlinks: o.files.follow_symlinks, onLink: skippedLink }).sort(
-      (x, y) => Number(!known(x.stat)) - Number(!known(y.stat)),
-    );
-    const seen = new Set<string>();
-    for (const f of found) {
-      const key = fileKey(f.stat);
-      seen.add(key);
+    // Files we know (open, closed while idle, or checkpointed) first: a truncation found while opening them
+    // retires a generation that a copy among the new files may continue.
+    const found = walkMatches(matcher, { followSymlinks: o.files.follow_symlinks, onLink: skippedLink })
+      .map((f) => ({ f, key: fileKey(f.stat) }))
+      .map((x) => ({ ...x, known: known(x.key) }))
+      .sort((x, y) => Number(!x.known) - Number(!y.known));
+    const seen = new Map<string, FoundFile>();
+    const fromEnd = firstScan && o.readFromEnd;
+    for (const { f, key } of found) {
+      seen.set(key, f);
       const t = tailers.get(key);
       if (t) {
         if (t.path !== f.path) {
@@ -107,37 +170,60 @@ export function createScanner(o: ScannerOptions): Scanner {
         t.goneAt = 0;
         continue;
       }
-      try {
-        openFile(f.path, f.stat);
-      } catch (err) {
-        metrics.openFailed(f.path, err, 'error');
+      const parked = slots.parked.get(key);
+      if (parked) {
+        parked.entry.path = f.path;
+        // Shrunk: truncated (copytruncate), and its copy may be among the waiting files.
+        if (slots.changed(key, f.stat)) slots.want(key, { fromEnd }, f.stat.size < parked.entry.offset);
+        continue;
       }
+      // A checkpointed file that has to wait for a slot at start keeps its entry meanwhile.
+      const cp = firstScan ? checkpointer.state.files[key] : undefined;
+      if (cp) slots.park(key, { ...cp });
+      slots.want(key, { fromEnd });
     }
     for (const [key, t] of tailers) if (!seen.has(key)) notFound(key, t);
+    // Known files closed while idle and not found now: kept for a while like checkpoint entries not found at start.
+    const gone = slots.notFound(seen);
+    makeRoom(seen);
+    fill(seen);
     if (firstScan) {
       firstScan = false;
       // Entries of files not found are kept for a while (a walk can race a rotation), then dropped.
-      opener.notFound(Object.keys(checkpointer.state.files).filter((key) => !tailers.has(key)));
+      opener.notFound(Object.keys(checkpointer.state.files).filter((key) => !tailers.has(key) && !slots.parked.has(key)));
       if (checkpointer.dirty) checkpointer.now();
+    } else {
+      opener.notFound(gone);
+      if (checkpointer.dirty) checkpointer.soon();
     }
     o.scanned();
   }
 
+  const guardedScan = () => {
+    try {
+      scan();
+    } catch (err) {
+      metrics.scanFailed(err);
+    }
+  };
+
   return {
     start() {
       scan();
-      if (o.files.include.length > 0) watcher = watchBases(matcher, { followSymlinks: o.files.follow_symlinks }, () => scan());
-      timer = setInterval(() => {
-        try {
-          scan();
-        } catch (err) {
-          metrics.scanFailed(err);
-        }
-      }, o.scanIntervalMs);
+      if (o.files.include.length > 0)
+        watcher = watchBases(matcher, { followSymlinks: o.files.follow_symlinks }, () => {
+          eventScan ??= setTimeout(() => {
+            eventScan = undefined;
+            guardedScan();
+          }, EVENT_SCAN_DELAY_MS);
+        });
+      timer = setInterval(guardedScan, o.scanIntervalMs);
     },
     async stop() {
       clearInterval(timer);
+      clearTimeout(eventScan);
       timer = undefined;
+      eventScan = undefined;
       await watcher?.close();
       watcher = undefined;
     },

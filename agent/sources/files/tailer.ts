@@ -7,6 +7,7 @@ import { buildEvent, encodeBounded } from '../../pipeline/event-builder.js';
 import { looksCopied, samePrefix } from './copy-detect.js';
 import { FP_MAX, fingerprint, fingerprintBefore, growFingerprint, headOf, headOfChunk, identityFor } from './identity.js';
 import { createAckWatermark, type AckWatermark } from '../../pipeline/ack-watermark.js';
+import { IdentityGate, type IdentityPersistence } from './identity-gate.js';
 import { createLineFramer, type FramedLine, type LineFramer } from '../../pipeline/line-framer.js';
 import type { AgentMetrics } from '../../metrics.js';
 import type { TimeJournal } from '../../state/time-journal.js';
@@ -24,9 +25,8 @@ export interface TailerContext {
   now: () => number;
   /** A new multiline joiner per file generation, when multiline is on. */
   multiline?: () => Multiline;
-  /** Writes the checkpoint now (false: it could not be written): called when a generation gets its identity,
-   * before any of its lines leave. */
-  persist?: () => boolean;
+  /** Checkpoint writes, so that a generation's identity is on disk before any of its lines leave. */
+  persist?: IdentityPersistence;
 }
 
 /** `stalled`: the agent's state directory cannot be written (read-time journal), nothing was read. */
@@ -50,6 +50,7 @@ export class FileTailer {
   /** The last bytes read (up to FP_MAX), to recognise a copy of this generation after copytruncate. */
   private tail: Buffer = Buffer.alloc(0);
   private onRetire: (r: RetiredGeneration) => void;
+  private identitySaved: IdentityGate;
 
   constructor(
     path: string,
@@ -67,6 +68,7 @@ export class FileTailer {
     this.lastGrowth = ctx.now();
     this.onRetire = onRetire;
     this.ml = ctx.multiline?.();
+    this.identitySaved = new IdentityGate(ctx.persist);
   }
 
   /** Sets the identity once the file has a first line (or `force`: a line is about to be sent). */
@@ -82,20 +84,19 @@ export class FileTailer {
   }
 
   /**
-   * Writes the checkpoint with a just-decided identity and the first bytes up to `upTo`, before the first line
+   * A just-decided identity and the first bytes up to `upTo` must reach the checkpoint file before the first line
    * of this generation leaves. If the generation is copied and truncated while we are down (copytruncate), the
    * copy is recognised on restart by these first bytes and continues this identity; without them it would be
-   * read from 0 under its own inode's identity: every line a second document. False when it could not be
-   * written (the fingerprint is then as it was).
+   * read from 0 under its own inode's identity: every line a second document. The lines wait (identity-gate.ts).
    */
-  private saveIdentity(upTo: number): boolean {
-    if (!this.ctx.persist) return true;
-    const { fp, fpLen } = this.entry;
+  private saveIdentity(upTo: number) {
     growFingerprint(this.entry, this.fd, upTo);
-    if (this.ctx.persist()) return true;
-    this.entry.fp = fp;
-    this.entry.fpLen = fpLen;
-    return false;
+    this.identitySaved.request();
+  }
+
+  /** A generation new to the checkpoint file (a new file, a copy, read_from end): its lines wait for a write. */
+  awaitCheckpoint() {
+    this.identitySaved.request();
   }
 
   /** Offset below which every line is acknowledged: the checkpoint. */
@@ -140,8 +141,11 @@ export class FileTailer {
       }
       if (this.ctx.partialFlushMs > 0 && this.framer.pendingBytes > 0 && this.ctx.now() - this.lastGrowth >= this.ctx.partialFlushMs) {
         const had = this.entry.identity !== '';
-        const named = this.resolveIdentity(true) && (had || this.saveIdentity(this.readOffset));
-        const line = named ? this.framer.flushPartial() : undefined;
+        if (!this.resolveIdentity(true)) return 'eof';
+        if (!had) this.saveIdentity(this.readOffset);
+        const saved = this.identitySaved.check();
+        if (saved !== true) return saved;
+        const line = this.framer.flushPartial();
         if (line) {
           this.ctx.metrics.partialFlushed(this.path, line.offset);
           this.emit([line]);
@@ -160,7 +164,8 @@ export class FileTailer {
     const readAt = this.ctx.now();
     // The read time goes to disk before anything about this chunk changes. If it cannot (disk full), the chunk
     // counts as not read: it is read again on a later call, once the mark can be written.
-    if (!this.markReadTime(chunk, readAt)) return 'stalled';
+    const marked = this.markReadTime(chunk, readAt);
+    if (marked !== true) return marked;
     this.readOffset += n;
     this.lastGrowth = readAt;
     growFingerprint(this.entry, this.fd, this.readOffset);
@@ -170,21 +175,22 @@ export class FileTailer {
   }
 
   /**
-   * Writes the read-time mark of `chunk` (read at this.readOffset) to the journal. False when it could not be
-   * written; the identity then stays undecided too, so that it is taken from the bytes actually read next time.
+   * Writes the read-time mark of `chunk` (read at this.readOffset) to the journal, once the identity is on disk.
+   * Otherwise the chunk counts as not read: 'data' while a checkpoint write is due at the end of this round,
+   * 'stalled' when a write failed or the mark could not be written. A mark that could not be written leaves the
+   * identity undecided too, so that it is taken from the bytes actually read next time.
    */
-  private markReadTime(chunk: Buffer, readAt: number): boolean {
+  private markReadTime(chunk: Buffer, readAt: number): true | 'data' | 'stalled' {
     const chunkStart = this.readOffset;
     const before = this.entry.identity;
     // A line leaves with this chunk exactly when it holds a newline (the framer emits lines at newlines only).
     if (!this.resolveIdentity(chunk.includes(0x0a), chunkStart === 0 ? chunk : undefined)) return true;
-    if (!before && !this.saveIdentity(chunkStart + chunk.length)) {
-      this.entry.identity = before;
-      return false;
-    }
+    if (!before) this.saveIdentity(chunkStart + chunk.length);
+    const saved = this.identitySaved.check();
+    if (saved !== true) return saved;
     if (this.ctx.journal.noteChunk(this.entry.identity, this.framer.pendingOffset, chunkStart + chunk.length, readAt)) return true;
     this.entry.identity = before;
-    return false;
+    return 'stalled';
   }
 
   private emit(lines: FramedLine[]) {
