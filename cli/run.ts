@@ -44,8 +44,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const child = spawn(cmd, args, { stdio: ['inherit', 'pipe', 'pipe'] });
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   if (!values.quiet) {
-    child.stdout.on('data', (d) => process.stdout.write(d));
-    child.stderr.on('data', (d) => process.stderr.write(d));
+    child.stdout.on('data', (d: Buffer) => process.stdout.write(d));
+    child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   }
   let childDone = false;
   for (const sig of FORWARDED) {

@@ -18,7 +18,7 @@ const helpFlag = { help: { type: 'boolean', short: 'h' } } as const;
 /** node:util parseArgs (strict, with -h/--help) whose mistakes are usage errors (exit 2). */
 export function parse<O extends Options>(argv: string[], options: O, allowPositionals = true) {
   try {
-    return parseArgs({ args: argv, options: { ...options, ...helpFlag } as O & typeof helpFlag, allowPositionals, strict: true });
+    return parseArgs({ args: argv, options: { ...options, ...helpFlag }, allowPositionals, strict: true });
   } catch (err) {
     throw new LogshipError('LOGSHIP_ERR_USAGE', (err as Error).message);
   }
@@ -89,7 +89,7 @@ export interface Daemon<S extends Service> {
   service: S;
   log: Logger;
   /** Stop gracefully and exit with `code` (a capture whose input ended); a signal meanwhile exits at once. */
-  finish(code: number): Promise<never>;
+  finish: (code: number) => Promise<never>;
 }
 
 export interface DaemonOptions<S extends Service> {
@@ -117,6 +117,8 @@ export interface DaemonOptions<S extends Service> {
 export async function startDaemon<S extends Service>(opts: DaemonOptions<S>): Promise<Daemon<S>> {
   const secrets = secretsOf(opts.cfg);
   const log = createLogger({ level: opts.level ?? opts.cfg.log_level, name: opts.name, secrets });
+  // Assigned once, after the fatal handler that reads it is made (create may already report a fatal error).
+  // eslint-disable-next-line prefer-const
   let service: S | undefined;
   const onFatal = exitOnFatal(secrets, async () => service?.stop(0));
   service = await opts.create(log, onFatal);

@@ -29,7 +29,7 @@ export function createLogger(
     write(chunk: Buffer, _enc, cb) {
       let line = secrets.length > 0 ? redactText(chunk.toString('utf8'), secrets) : chunk.toString('utf8');
       if (pretty) line = prettyLine(line);
-      dest.write(line, cb as () => void);
+      dest.write(line, cb);
     },
   });
   return pino(
@@ -46,7 +46,7 @@ function prettyLine(line: string): string {
     const { time, level, msg, pid: _pid, name, component, ...rest } = o;
     const extra = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
     const label = [name, component].filter(Boolean).join('/');
-    return `${String(time).slice(11, 23)} ${LEVELS[level as number] ?? level} ${label ? `[${label}] ` : ''}${msg}${extra}\n`;
+    return `${String(time).slice(11, 23)} ${LEVELS[level as number] ?? String(level)} ${label ? `[${label}] ` : ''}${String(msg)}${extra}\n`;
   } catch {
     return line;
   }

@@ -83,7 +83,7 @@ function similar(a: string, b: string): boolean {
   if (a === b) return false;
   if (Math.abs(a.length - b.length) > 2) return false;
   // Levenshtein distance <= 2, enough to catch a misspelt key.
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++)
     for (let j = 1; j <= b.length; j++)
@@ -107,9 +107,9 @@ function setPath(cfg: Record<string, unknown>, path: string, value: unknown, pro
 
 function readSecretFiles(cfg: Config, problems: ConfigProblem[]) {
   const pairs: Array<[Record<string, unknown>, string, string, string]> = [
-    [cfg.kafka.sasl as unknown as Record<string, unknown>, 'password', 'password_file', 'kafka.sasl'],
-    [cfg.elasticsearch as unknown as Record<string, unknown>, 'password', 'password_file', 'elasticsearch'],
-    [cfg.elasticsearch as unknown as Record<string, unknown>, 'api_key', 'api_key_file', 'elasticsearch'],
+    [cfg.kafka.sasl, 'password', 'password_file', 'kafka.sasl'],
+    [cfg.elasticsearch, 'password', 'password_file', 'elasticsearch'],
+    [cfg.elasticsearch, 'api_key', 'api_key_file', 'elasticsearch'],
   ];
   for (const [obj, key, fileKey, prefix] of pairs) {
     const f = obj[fileKey] as string;

@@ -272,7 +272,7 @@ function describe(v: unknown): string {
 
 export function defaultsOf(node: Node): unknown {
   if (node.kind === 'object') return Object.fromEntries(Object.entries(node.fields).map(([k, v]) => [k, defaultsOf(v)]));
-  return Array.isArray(node.default) ? [...node.default] : node.default;
+  return Array.isArray(node.default) ? [...(node.default as unknown[])] : node.default;
 }
 
 /** Every leaf path with its declaration, in schema order. */

@@ -49,5 +49,6 @@ export function formatHit(src: Record<string, unknown>): string {
   const log = src.log as { file?: { path?: string } } | undefined;
   const ls = src.logship as { source?: { name?: string } } | undefined;
   const source = log?.file?.path ?? ls?.source?.name ?? '-';
-  return `${src['@timestamp']} ${host} ${source} ${String(src.message ?? '')}`;
+  const message = typeof src.message === 'string' ? src.message : JSON.stringify(src.message ?? '');
+  return `${String(src['@timestamp'])} ${host} ${source} ${message}`;
 }

@@ -92,7 +92,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
         log,
         esState,
         signal: stopCtl.signal,
-        onUnreachable: metrics.elasticsearchUnreachable,
+        onUnreachable: (...a) => metrics.elasticsearchUnreachable(...a),
       });
       if (stopCtl.signal.aborted) return; // stopped while waiting for Elasticsearch
       await ensureTopics(clientOpts, log, [
@@ -116,7 +116,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
             metrics.committed(partition, offset);
             metrics.setLag(new Map([[partition, lag]]));
           },
-          onFault: metrics.consumerFault,
+          onFault: (...a) => metrics.consumerFault(...a),
         },
         log,
       );
@@ -135,7 +135,8 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
         throw kafkaAuthProblem(err) ? kafkaError(err, cfg.kafka.brokers) : err;
       });
       const e = cfg.elasticsearch;
-      if (e.retention_days > 0) stopRetention = scheduleRetention(es, e.index_prefix, e.retention_days, log, metrics.retentionFailed);
+      if (e.retention_days > 0)
+        stopRetention = scheduleRetention(es, e.index_prefix, e.retention_days, log, (...a) => metrics.retentionFailed(...a));
       log.info({ group: s.group_id, topic: cfg.kafka.topic, es: e.url, metrics: health?.address }, 'sink started');
     },
     async stop(graceMs = s.shutdown_grace_ms) {

@@ -39,7 +39,7 @@ export function parseJsonLine(text: string): ParsedJsonLine | undefined {
   let level: string | undefined;
   const lv =
     fields.level ??
-    (fields['log.level'] as unknown) ??
+    fields['log.level'] ??
     (typeof fields.log === 'object' && fields.log !== null ? (fields.log as Record<string, unknown>).level : undefined);
   if (typeof lv === 'number') level = PINO_LEVELS[lv] ?? String(lv);
   else if (typeof lv === 'string') level = lv.toLowerCase();
