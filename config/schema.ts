@@ -196,6 +196,13 @@ export const schema = obj('logship configuration', {
       'When the spool is full: block (push back on the pipe) or drop newest lines (counted).',
     ),
   }),
+  run: obj('`logship run -- COMMAND`: a wrapped command.', {
+    command_line: oneOf(
+      'name',
+      ['full', 'name', 'off'],
+      "What the command's exit event carries in process.command_line: full (the whole argv, which can hold a password or token given as an argument), name (the command without its arguments), off (empty).",
+    ),
+  }),
   sink: obj('The sink: a Kafka consumer group that bulk-indexes into Elasticsearch.', {
     group_id: str('logship-sink', 'Kafka consumer group.'),
     from_beginning: bool(true, 'A group with no committed offset starts at the earliest record.'),

@@ -26,7 +26,7 @@ export function searchBody(o: SearchOptions, now: number): Record<string, unknow
         should: [
           { term: { 'log.file.path': o.source } },
           { term: { 'logship.source.name': o.source } },
-          { wildcard: { 'log.file.path': { value: `*${o.source}*` } } },
+          { wildcard: { 'log.file.path': { value: `*${escapeWildcard(o.source)}*` } } },
         ],
         minimum_should_match: 1,
       },
@@ -42,6 +42,11 @@ export function searchBody(o: SearchOptions, now: number): Record<string, unknow
     ...(follow && o.after!.length > 0 ? { search_after: o.after } : {}),
     _source: ['@timestamp', 'host.name', 'log.file.path', 'logship.source.name', 'message', 'log.level', 'event.id', 'log.offset'],
   };
+}
+
+/** A literal inside an Elasticsearch wildcard pattern: `*` and `?` match only themselves, `\` is its escape. */
+export function escapeWildcard(s: string): string {
+  return s.replace(/[\\*?]/g, '\\$&');
 }
 
 export function formatHit(src: Record<string, unknown>): string {

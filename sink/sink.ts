@@ -3,6 +3,8 @@ import { sleep } from '../common/backoff.js';
 import { LogshipError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { startHealthServer, type HealthServer, type Readiness } from '../common/health-server.js';
+import { displayUrl } from '../common/redact.js';
+import { secretsOf } from '../config/secrets.js';
 import type { Config } from '../config/types.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { createGroupConsumer, type GroupConsumer } from '../kafka/consumer.js';
@@ -87,7 +89,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       return health?.address;
     },
     async start() {
-      if (s.metrics_listen) health = await startHealthServer(s.metrics_listen, metrics.registry, readiness);
+      if (s.metrics_listen) health = await startHealthServer(s.metrics_listen, metrics.registry, readiness, { secrets: secretsOf(cfg) });
       await installTemplateWhenReachable(es, cfg, {
         log,
         esState,
@@ -137,7 +139,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       const e = cfg.elasticsearch;
       if (e.retention_days > 0)
         stopRetention = scheduleRetention(es, e.index_prefix, e.retention_days, log, (...a) => metrics.retentionFailed(...a));
-      log.info({ group: s.group_id, topic: cfg.kafka.topic, es: e.url, metrics: health?.address }, 'sink started');
+      log.info({ group: s.group_id, topic: cfg.kafka.topic, es: displayUrl(e.url), metrics: health?.address }, 'sink started');
     },
     async stop(graceMs = s.shutdown_grace_ms) {
       stopRetention?.();

@@ -113,6 +113,19 @@ describe('deploy/systemd', () => {
       expect(last(u, 'Service', 'MemoryDenyWriteExecute')).not.toBe('yes');
     });
 
+    it('filters system calls to an ordinary service set (failing with EPERM), hides other processes, caps memory', () => {
+      expect(u.Service.SystemCallFilter).toEqual(['@system-service']);
+      expect(last(u, 'Service', 'SystemCallErrorNumber')).toBe('EPERM');
+      expect(last(u, 'Service', 'ProtectProc')).toBe('invisible');
+      const max = last(u, 'Service', 'MemoryMax');
+      const m = /^(\d+)([KMGT]?)$/.exec(max ?? '');
+      expect(m, `MemoryMax=${max}`).not.toBeNull();
+      const bytes = Number(m![1]) * 1024 ** ' KMGT'.indexOf(m![2] || ' ');
+      // Room for the configured bounds (bulk bodies, in-flight bytes, thousands of open files), yet a cap.
+      expect(bytes).toBeGreaterThanOrEqual(512 * 1024 ** 2);
+      expect(bytes).toBeLessThanOrEqual(4 * 1024 ** 3);
+    });
+
     it("stops with SIGTERM and waits longer than logship's own shutdown grace", () => {
       expect(last(u, 'Service', 'KillSignal')).toBe('SIGTERM');
       const graceMs = loadConfig({})[sub].shutdown_grace_ms;
