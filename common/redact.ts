@@ -96,7 +96,7 @@ export function createRedactor(secrets: readonly string[]): Redactor {
   return (text) => {
     let out = redactUrlUserInfo(text);
     if (anywhere) out = out.replace(anywhere, REDACTED);
-    if (alone) out = out.replace(alone, (m, quote: string | undefined) => (quote ? `${quote}${REDACTED}${quote}` : `=${REDACTED}`));
+    if (alone) out = out.replace(alone, (_m, quote: string | undefined) => (quote ? `${quote}${REDACTED}${quote}` : `=${REDACTED}`));
     return out;
   };
 }
