@@ -3,6 +3,7 @@
 // the one or two formats that can start that way, then looks for a common-log-format time in the first 100
 // characters. It never throws, and it returns only what it is sure of: a line either parses or is left as it is.
 
+import { applyCustomFormat, type CompiledCustomFormat } from './plain-custom.js';
 import {
   clfAt,
   compactAt,
@@ -28,12 +29,16 @@ export interface PlainLineOptions {
   timezone?: string;
   /** Read time (ms since 1970), for the year of stamps that have none (syslog, klog). */
   now: number;
+  /** Tried first; a line it does not match falls through to `format` (set 'off' for the custom format alone). */
+  custom?: CompiledCustomFormat;
 }
 
 export interface PlainLineParse {
   /** ISO 8601 UTC with millisecond precision. */
   timestamp?: string;
   level?: Level;
+  /** A custom format's named groups other than time and level. */
+  fields?: Record<string, string>;
   /** Where the time is in the line: [start, end), brackets around it excluded. */
   timeSpan?: [number, number];
 }
@@ -170,12 +175,17 @@ function builtIn(t: string, format: 'auto' | PlainFormat, ctx: TimeContext): Pla
 export function readPlainLine(text: string, opts: PlainLineOptions): PlainLineParse {
   if (typeof text !== 'string' || text.length === 0) return {};
   const ctx: TimeContext = { now: opts.now, zone: zoneResolver(opts.timezone ?? 'local') };
+  if (opts.custom) {
+    const c = applyCustomFormat(opts.custom, text, ctx);
+    if (c) return c;
+  }
   if (opts.format === 'off') return {};
   return builtIn(text, opts.format, ctx);
 }
 
 /**
- * The time (ISO UTC, ms precision) and level (one of LEVELS) a plain line carries. Never throws: an empty object when the line carries nothing certain.
+ * The time (ISO UTC, ms precision) and level (one of LEVELS) a plain line carries, and a custom format's
+ * fields. Never throws: an empty object when the line carries nothing certain.
  */
 export function parsePlainLine(text: string, opts: PlainLineOptions): PlainLineParse {
   try {
