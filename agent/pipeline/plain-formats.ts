@@ -105,8 +105,9 @@ function paddedDay(t: string, i: number): { d: number; end: number } | undefined
 
 /** RFC 3164: `Mmm dd HH:MM:SS[.frac]`, the year inferred from the read time. */
 export const syslogAt: TimeReader = (t, i, ctx) => {
+  if (t.charCodeAt(i + 3) !== 32) return undefined; // most lines that start with a capital fail here, cheaply
   const mo = monthAbbr(t, i);
-  if (mo === 0 || t.charCodeAt(i + 3) !== 32) return undefined;
+  if (mo === 0) return undefined;
   const day = paddedDay(t, i + 4);
   if (!day || t.charCodeAt(day.end) !== 32) return undefined;
   const clock = readClock(t, day.end + 1);
@@ -117,8 +118,9 @@ export const syslogAt: TimeReader = (t, i, ctx) => {
 
 /** ctime / Apache error log: `Www Mmm dd HH:MM:SS[.frac] YYYY`; the weekday must agree with the date. */
 export const ctimeAt: TimeReader = (t, i, ctx) => {
+  if (t.charCodeAt(i + 3) !== 32 || t.charCodeAt(i + 7) !== 32) return undefined;
   const wd = WEEKDAYS.indexOf(t.slice(i, i + 3).toLowerCase());
-  if (wd < 0 || t.charCodeAt(i + 3) !== 32) return undefined;
+  if (wd < 0) return undefined;
   const mo = monthAbbr(t, i + 4);
   if (mo === 0 || t.charCodeAt(i + 7) !== 32) return undefined;
   const day = paddedDay(t, i + 8);

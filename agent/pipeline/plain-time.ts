@@ -162,6 +162,11 @@ export function century(yy: number): number {
   return yy >= 69 ? 1900 + yy : 2000 + yy;
 }
 
+// The read time's year and month, kept for its wall-clock hour (every line of a read has nearly the same).
+let nowHour = NaN;
+let nowYear = 0;
+let nowMonth = 0;
+
 /**
  * The year of a reading that has none (syslog, klog): the year of `now` in the zone, unless the month is more
  * than one month ahead of now's month, which means last year (a Dec 31 line read on Jan 1). A month one
@@ -169,9 +174,16 @@ export function century(yy: number): number {
  */
 export function inferYear(month: number, now: number, zone: ZoneResolver): number {
   if (!Number.isFinite(now)) return NaN;
-  const wall = new Date(now + zone.offsetAt(now));
-  const y = wall.getUTCFullYear();
-  const m = wall.getUTCMonth() + 1;
+  const nowWall = now + zone.offsetAt(now);
+  const hour = Math.floor(nowWall / 3_600_000);
+  if (hour !== nowHour) {
+    const wall = new Date(nowWall);
+    nowYear = wall.getUTCFullYear();
+    nowMonth = wall.getUTCMonth() + 1;
+    nowHour = hour;
+  }
+  const y = nowYear;
+  const m = nowMonth;
   const ahead = (month - m + 12) % 12;
   if (ahead <= 1) return month < m ? y + 1 : y;
   return month > m ? y - 1 : y;
