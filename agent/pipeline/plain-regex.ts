@@ -118,6 +118,9 @@ export function compileLineRegex(pattern: string, engine: RegexEngine = defaultR
     throw new LineRegexError(`invalid regular expression: ${(err as Error).message}`);
   }
   if (engine === 'linear') {
+    if (!linearRegexpsAvailable()) {
+      throw new LineRegexError("this runtime has no linear-time regex engine (V8's 'l' flag): use the backtracking engine");
+    }
     try {
       return new RegExp(pattern, 'l');
     } catch {

@@ -9,6 +9,11 @@ function custom(pattern: string, line: string, opts: CustomFormatOptions = {}, f
 }
 
 describe('custom formats', () => {
+  // First in the file: asking for the engine by name must turn it on, not only the default does.
+  it('compiles with the linear engine asked for by name', () => {
+    expect(compileLineRegex('^(?<time>\\S+ \\S+) \\[(?<thread>[^\\]]+)\\]', 'linear').flags).toBe('l');
+  });
+
   it('takes time, level and the other named groups as fields', () => {
     const r = custom(
       '^(?<time>\\S+ \\S+) \\[(?<thread>[^\\]]+)\\] (?<level>\\w+) (?<logger>\\S+)',
