@@ -1,7 +1,7 @@
 // Custom formats: an operator's regex with named groups — `time`, `level`, and any others as fields — and a
 // time layout. Compiled once when the config is loaded, where every problem is an error with a reason; applied
-// to the first `maxChars` characters of every line (see plain-regex.ts for why that, and the engine, bound
-// its cost).
+// to the first `maxChars` characters of every line (see plain-regex.ts for how that and the engine bound its
+// cost).
 
 import { LogshipError } from '../../common/errors.js';
 import type { TimeContext } from './plain-formats.js';
@@ -21,7 +21,7 @@ export interface CustomFormatOptions {
    * line is matched as if it ended there, so `$` matches at that point and a field may be cut short.
    */
   maxChars?: number;
-  /** Default: 'linear' where the runtime has it, else 'backtracking' (plain-regex.ts). */
+  /** Default: 'guarded' where the runtime has it, else 'backtracking' (plain-regex.ts). */
   engine?: RegexEngine;
 }
 
@@ -102,7 +102,8 @@ export function applyCustomFormat(c: CompiledCustomFormat, text: string, ctx: Ti
     const ts = ms === undefined ? undefined : isoOf(ms);
     if (ts) {
       out.timestamp = ts;
-      // The linear engine has no match indices: the span is given only when the time's text is unique in the match.
+      // The 'l' engine has no match indices ('d'), and they cost an array per line: the span is given only when
+      // the time's text occurs once in the match.
       const at = m[0].indexOf(g.time);
       if (g.time.length > 0 && at === m[0].lastIndexOf(g.time)) out.timeSpan = [m.index + at, m.index + at + g.time.length];
     }

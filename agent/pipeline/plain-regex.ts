@@ -1,20 +1,29 @@
 // Operators' regexes run on every line, so one that backtracks badly stalls a whole host: `^(a+)+$` on a line
 // of 1000 'a's and a 'b' never finishes, and even an innocent-looking `(?<a>.*) (?<b>.*) (?<c>.*)x` takes a
-// minute on 1 KiB. Two guards:
+// minute on 1 KiB. V8 has a linear-time engine (the RegExp flag 'l', behind --enable-experimental-regexp-engine)
+// but it is some 40 times slower on an ordinary line, so there are three engines:
 //
-// 1. The 'linear' engine (the default where the runtime has it): V8's non-backtracking engine, the RegExp
-//    flag 'l', whose time is linear in the input whatever the pattern. Node ships it behind the V8 flag
-//    --enable-experimental-regexp-engine, which `linearRegexpsAvailable` turns on the first time it is
-//    asked; the flag only makes 'l' accepted and affects no other regex. The engine has no backreferences,
-//    lookarounds or repetition counts over 16, so such patterns are refused with that reason.
-// 2. The 'backtracking' engine (where 'l' is unavailable): the usual engine, with patterns known to take
-//    exponential time refused: a repeated group that itself contains a repetition, `(a+)+`, `(\w+\s?)*`.
-//    Polynomial cases remain possible, bounded only by the caller's input window (max_chars).
+// - 'guarded' (the default where V8 has the engine): the usual backtracking engine, with V8's fallback to the
+//   linear engine once one exec has backtracked BACKTRACKS_BEFORE_FALLBACK times. An ordinary line costs what
+//   it always did; a pathological one costs at most that many backtracks and then linear time.
+// - 'linear': always the linear engine, for those who prefer a plain guarantee to speed.
+// - 'backtracking' (where V8 lacks the engine): the usual engine, refusing patterns known to take exponential
+//   time (a repeated group that itself contains a repetition, `(a+)+`, `(\w+\s?)*`); polynomial cases are
+//   bounded only by the caller's input window (max_chars).
+//
+// The first two need V8 flags, turned on by `regexGuardsAvailable` when first asked. They are process-wide: the
+// linear engine becomes available to every regex (only with 'l'), and every regex that backtracks more than
+// BACKTRACKS_BEFORE_FALLBACK times in one exec finishes on the linear engine, which V8 does only where the
+// result is the same. Patterns the linear engine cannot run (backreferences, lookarounds, repetition counts
+// over 16) are refused by the first two, since nothing would bound them.
 import v8 from 'node:v8';
 
-export type RegexEngine = 'linear' | 'backtracking';
+export type RegexEngine = 'guarded' | 'linear' | 'backtracking';
 
-let linear: boolean | undefined;
+/** Backtracks one exec may make before V8 finishes it on the linear engine (V8's default is 50000). */
+export const BACKTRACKS_BEFORE_FALLBACK = 1000;
+
+let guards: boolean | undefined;
 
 function linearWorks(): boolean {
   try {
@@ -25,23 +34,26 @@ function linearWorks(): boolean {
   }
 }
 
-/** Whether the 'l' (linear-time) RegExp flag works here, turning the V8 flag on if it is not yet. */
-export function linearRegexpsAvailable(): boolean {
-  if (linear === undefined) {
-    if (!linearWorks()) {
-      try {
-        v8.setFlagsFromString('--enable-experimental-regexp-engine');
-      } catch {
-        // not V8, or flags are locked: the backtracking engine with its checks it is
-      }
+/**
+ * Whether V8's linear engine and its fallback on excessive backtracking are on, turning them on if they are
+ * not yet. The fallback's flag cannot be read back; it came in the same V8 release as the 'l' flag.
+ */
+export function regexGuardsAvailable(): boolean {
+  if (guards === undefined) {
+    try {
+      v8.setFlagsFromString('--enable-experimental-regexp-engine');
+      v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+      v8.setFlagsFromString(`--regexp-backtracks-before-fallback=${BACKTRACKS_BEFORE_FALLBACK}`);
+    } catch {
+      // not V8, or flags are locked: the backtracking engine with its checks it is
     }
-    linear = linearWorks();
+    guards = linearWorks();
   }
-  return linear;
+  return guards;
 }
 
 export function defaultRegexEngine(): RegexEngine {
-  return linearRegexpsAvailable() ? 'linear' : 'backtracking';
+  return regexGuardsAvailable() ? 'guarded' : 'backtracking';
 }
 
 /** Thrown for a pattern that is not valid or not safe to run on every line; the message says which. */
@@ -117,18 +129,20 @@ export function compileLineRegex(pattern: string, engine: RegexEngine = defaultR
   } catch (err) {
     throw new LineRegexError(`invalid regular expression: ${(err as Error).message}`);
   }
-  if (engine === 'linear') {
-    if (!linearRegexpsAvailable()) {
+  if (engine !== 'backtracking') {
+    if (!regexGuardsAvailable()) {
       throw new LineRegexError("this runtime has no linear-time regex engine (V8's 'l' flag): use the backtracking engine");
     }
+    let linear: RegExp;
     try {
-      return new RegExp(pattern, 'l');
+      linear = new RegExp(pattern, 'l');
     } catch {
       throw new LineRegexError(
-        `regular expression /${pattern}/ cannot run in linear time: backreferences, lookahead, lookbehind and ` +
+        `regular expression /${pattern}/ cannot be bounded in time: backreferences, lookahead, lookbehind and ` +
           'repetition counts over 16 are not supported in a custom format',
       );
     }
+    return engine === 'linear' ? linear : plain;
   }
   const nested = nestedRepetition(pattern);
   if (nested) {
