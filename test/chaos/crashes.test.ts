@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { metricValue, ROOT, waitFor } from '../support/helpers.js';
+import { rng } from '../support/rng.js';
+import { sleep } from '../support/sleep.js';
 import {
   CI_SUBSET,
   Pipeline,
@@ -13,13 +15,11 @@ import {
   expectFreshLineSearchable,
   kafkaDuplicates,
   record,
-  rng,
   seedFor,
   verifyExactlyOnce,
 } from './harness.js';
 
 const STACK = path.join(ROOT, 'stack/stack.sh');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The agent's memory while Kafka is away, with the default max_inflight_bytes (16 MiB): what it holds is bounded. */
 const AGENT_RSS_BOUND_MIB = 200;
 

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { logship, makeEnv, waitFor } from '../support/helpers.js';
 import { append, expectExactly, lines, shipped, waitShipped } from '../support/agent-harness.js';
-import { rng } from '../../bench/lib/lines.js';
+import { rng } from '../support/rng.js';
+import { sleep } from '../support/sleep.js';
 
 const KILLS = 20;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** logrotate's two ways, done by hand: shift app.log.N to .N+1, then rename or copy+truncate app.log. */
 function rotate(file: string, kind: 'rename' | 'copytruncate') {
