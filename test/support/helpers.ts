@@ -1,16 +1,14 @@
 // Test helpers: real processes, real Kafka, real Elasticsearch. Each test uses its own topic, group, index
 // prefix and state directory so tests cannot see each other's data.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { registerCodecs } from '../../kafka/codecs.js';
-import { encodeEvent, eventId, EVENT_VERSION, type LogEvent } from '../../common/event.js';
+import { BIN, ROOT, tmpDir } from './paths.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const BIN = path.join(ROOT, 'bin/logship.js');
+export { BIN, ROOT, tmpDir } from './paths.js';
+
 // Topics written with lz4 or zstd are read back by the tests too.
 registerCodecs();
 
@@ -20,10 +18,6 @@ export const ES = `http://127.0.0.1:${process.env.LOGSHIP_ES_PORT ?? '9200'}`;
 let counter = 0;
 export function uniq(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
-}
-
-export function tmpDir(prefix = 'logship-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 // Random base per test process: two runs (or a leftover process) must not fight over a port.

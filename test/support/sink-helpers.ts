@@ -5,21 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { encodeEvent, eventId, EVENT_VERSION, type LogEvent } from '../../common/event.js';
-import {
-  ROOT,
-  ES,
-  type TestEnv,
-  deepMerge,
-  type Proc,
-  logship,
-  run,
-  waitFor,
-  esJson,
-  esCount,
-  metricValue,
-  kafka,
-  produce,
-} from './helpers.js';
+import { ROOT, ES, type TestEnv, deepMerge, type Proc, logship, waitFor, esJson, esCount, metricValue, kafka } from './helpers.js';
 
 /** A config beside env.config with `extra` merged in (e.g. another group id or metrics port). Returns its path. */
 export function deriveConfig(env: TestEnv, name: string, extra: Record<string, unknown>): string {

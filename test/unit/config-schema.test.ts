@@ -1,31 +1,20 @@
 // Config tests, part 2: the schema against config/types.ts, secrets and redaction, the shipped examples.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { LogshipError, exitCodeFor } from '../../common/errors.js';
-import {
-  envNameFor,
-  interpolate,
-  loadConfig,
-  readConfigFile,
-  redactedConfig,
-  secretsOf,
-  type ConfigProblem,
-  type LoadOptions,
-} from '../../config/loader.js';
+import { envNameFor, loadConfig, readConfigFile, redactedConfig, secretsOf } from '../../config/loader.js';
 import { leaves, schema, type Leaf } from '../../config/schema.js';
 import type { Config } from '../../config/types.js';
-
-import { get, loadError, problems, root, tmp } from '../support/config-helpers.js';
+import { problems, tmp } from '../support/config-helpers.js';
+import { ROOT } from '../support/paths.js';
 
 describe('schema and config/types.ts agree', () => {
   // Walk the `Config` interface in types.ts with the TypeScript parser: each property path and, for string
   // unions, its literal members. The schema's leaves must be exactly these paths.
   function typePaths(): Map<string, { kind: string; literals?: string[] }> {
-    const file = path.join(root, 'config/types.ts');
+    const file = path.join(ROOT, 'config/types.ts');
     const sf = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
     const out = new Map<string, { kind: string; literals?: string[] }>();
     const walk = (members: ts.NodeArray<ts.TypeElement>, prefix: string) => {
@@ -137,7 +126,7 @@ describe('secrets', () => {
 });
 
 describe('config/examples', () => {
-  const dir = path.join(root, 'config/examples');
+  const dir = path.join(ROOT, 'config/examples');
   const files = fs.existsSync(dir)
     ? fs
         .readdirSync(dir)
