@@ -134,22 +134,26 @@ export function stackSh(args: string[], env: Record<string, string> = {}): void 
   if (r.status !== 0) throw new Error(`stack.sh ${args.join(' ')} failed (exit ${r.status})`);
 }
 
-/** Starts `logship sink -c config` and waits until its /healthz answers (or /readyz, with ready: true). */
-export async function startSink(config: string, metrics: string, opts: { ready?: boolean; timeoutMs?: number } = {}): Promise<Proc> {
+/**
+ * Starts `logship sink -c config` and waits until it has logged its metrics address (`proc.metrics`) and its
+ * /readyz answers 200. Fails at once, with its output, if it exits first.
+ */
+export async function startSink(config: string, opts: { timeoutMs?: number } = {}): Promise<Proc> {
   const p = logship(['sink', '-c', config]);
-  const probe = opts.ready === false ? 'healthz' : 'readyz';
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const address = await p.started(timeoutMs);
   const exited = p.exited.then((code) => {
     throw new Error(`sink exited ${code} before it was ready: ${p.stderr().slice(-2000)}`);
   });
   await Promise.race([
     exited,
     waitFor(
-      `sink at ${metrics} ${probe}`,
+      `sink at ${address} readyz`,
       () =>
-        fetch(`http://${metrics}/${probe}`)
+        fetch(`http://${address}/readyz`)
           .then((r) => r.ok)
           .catch(() => false),
-      opts.timeoutMs ?? 60_000,
+      timeoutMs,
       100,
     ),
   ]);

@@ -1,0 +1,154 @@
+// `logship` child processes of the tests: every one is killed when its test file ends and keeps its whole output.
+//
+// Metrics ports are never chosen by the tests: the configs say 127.0.0.1:0, the kernel gives the agent or sink a
+// free port when it binds, and the address is read from its "agent started" / "sink started" log line. A port
+// picked in advance can be taken meanwhile (by any outgoing connection: the kernel's ephemeral range overlaps),
+// and an agent that cannot bind exits before reading a line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { BIN, ROOT } from './paths.js';
+
+export type Kind = 'agent' | 'sink';
+
+export interface Proc {
+  child: ChildProcess;
+  stderr: () => string;
+  stdout: () => string;
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** The metrics address from the process's "agent started" / "sink started" line; rejects if it exits first. */
+  started(timeoutMs?: number): Promise<string>;
+  /** That address, once logged (throws before). */
+  readonly metrics: string;
+}
+
+/** What the metrics boards know of a process. */
+interface Started {
+  args: string[];
+  pid: number | undefined;
+  startedAt: number;
+  exitedAt?: number;
+  exit?: string;
+  address?: string;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+const live = new Set<ChildProcess>();
+
+/** Kills every process a test started and did not stop (a failed test must not leave agents behind). */
+export function killAll() {
+  for (const c of live) c.kill('SIGKILL');
+  live.clear();
+}
+process.on('exit', killAll);
+
+/** Per directory of configs (a test env's): the agent and the sink started last with one of them. */
+const boards = new Map<string, Partial<Record<Kind, Started>>>();
+
+/**
+ * Follows the agents and sinks started with a config in `dir`: returns the metrics address the latest one of a
+ * kind logged. A new start replaces the one before (gone, or about to be), so a restarted process is never asked
+ * through its predecessor's port.
+ */
+export function trackMetrics(dir: string): (kind: Kind) => string {
+  const board: Partial<Record<Kind, Started>> = {};
+  boards.set(path.resolve(dir), board);
+  return (kind) => {
+    const p = board[kind];
+    if (p?.address !== undefined) return p.address;
+    const why = !p ? 'none was started' : p.exit ? `the last one ${p.exit} first (its output is printed if the test fails)` : 'not yet';
+    throw new Error(`no ${kind} started with a config in ${dir} has logged its metrics address: ${why}`);
+  };
+}
+
+const KINDS: Record<string, Kind[]> = { agent: ['agent'], run: ['agent'], sink: ['sink'], demo: ['agent', 'sink'] };
+
+function boardOf(args: string[], cwd: string) {
+  const i = args.findIndex((a) => a === '-c' || a === '--config');
+  return i >= 0 && args[i + 1] ? boards.get(path.dirname(path.resolve(cwd, args[i + 1]))) : undefined;
+}
+
+/** The metrics address in an "agent started" / "sink started" log line. */
+function startedLine(line: string): { kind: Kind; address: string } | undefined {
+  const m = /"msg":"(agent|sink) started"/.exec(line);
+  if (!m) return undefined;
+  try {
+    const address = (JSON.parse(line) as { metrics?: unknown }).metrics;
+    return typeof address === 'string' ? { kind: m[1] as Kind, address } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function logship(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Proc {
+  const cwd = opts.cwd ?? ROOT;
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  live.add(child);
+  let out = '';
+  let err = '';
+  let partial = '';
+  const me: Started = { args, pid: child.pid, startedAt: Date.now(), stdout: () => out, stderr: () => err };
+  const board = boardOf(args, cwd);
+  for (const k of KINDS[args[0]] ?? []) if (board) board[k] = me;
+  const waiting: Array<(address: string) => void> = [];
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => {
+    err += d;
+    const lines = (partial + d).split('\n');
+    partial = lines.pop()!;
+    for (const l of lines) {
+      const s = startedLine(l);
+      if (!s) continue;
+      me.address = s.address;
+      for (const f of waiting.splice(0)) f(s.address);
+    }
+  });
+  if (opts.input !== undefined) child.stdin!.end(opts.input);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code, sig) => {
+      live.delete(child);
+      me.exitedAt = Date.now();
+      me.exit = sig ? `was killed by ${sig}` : `exited ${code}`;
+      resolve(code ?? (sig ? 128 : null));
+    }),
+  );
+  return {
+    child,
+    stderr: () => err,
+    stdout: () => out,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+    started(timeoutMs = 60_000) {
+      if (me.address !== undefined) return Promise.resolve(me.address);
+      return new Promise<string>((resolve, reject) => {
+        const fail = (why: string) =>
+          reject(new Error(`logship ${args[0]} ${why} before it logged its metrics address; its stderr ends: ${err.slice(-2000)}`));
+        const timer = setTimeout(() => fail(`took more than ${timeoutMs} ms`), timeoutMs);
+        waiting.push((a) => {
+          clearTimeout(timer);
+          resolve(a);
+        });
+        void exited.then(() => {
+          clearTimeout(timer);
+          fail(me.exit!);
+        });
+      });
+    },
+    get metrics() {
+      if (me.address === undefined) throw new Error(`logship ${args[0]} (pid ${child.pid}) has not logged its metrics address (yet)`);
+      return me.address;
+    },
+  };
+}
+
+export async function run(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}) {
+  const p = logship(args, opts);
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const code = await p.exited;
+  clearTimeout(timer);
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
