@@ -1,4 +1,5 @@
-// `logship` child processes of the tests: every one is killed when its test file ends and keeps its whole output.
+// `logship` child processes of the tests: every one is killed when its test file ends, keeps its whole output, and
+// prints it when a test it belongs to fails (test/setup-kill.ts), so a failure says what the process said.
 //
 // Metrics ports are never chosen by the tests: the configs say 127.0.0.1:0, the kernel gives the agent or sink a
 // free port when it binds, and the address is read from its "agent started" / "sink started" log line. A port
@@ -22,7 +23,7 @@ export interface Proc {
   readonly metrics: string;
 }
 
-/** What the metrics boards know of a process. */
+/** What the failure report and the metrics boards know of a process. */
 interface Started {
   args: string[];
   pid: number | undefined;
@@ -35,6 +36,7 @@ interface Started {
 }
 
 const live = new Set<ChildProcess>();
+const history: Started[] = [];
 
 /** Kills every process a test started and did not stop (a failed test must not leave agents behind). */
 export function killAll() {
@@ -89,6 +91,7 @@ export function logship(args: string[], opts: { env?: Record<string, string>; in
   let err = '';
   let partial = '';
   const me: Started = { args, pid: child.pid, startedAt: Date.now(), stdout: () => out, stderr: () => err };
+  history.push(me);
   const board = boardOf(args, cwd);
   for (const k of KINDS[args[0]] ?? []) if (board) board[k] = me;
   const waiting: Array<(address: string) => void> = [];
@@ -151,4 +154,30 @@ export async function run(args: string[], opts: { env?: Record<string, string>; 
   const code = await p.exited;
   clearTimeout(timer);
   return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+/** A mark to pass to failureReport: the processes started from now on, and those still running now. */
+export function processMark(): { index: number; at: number } {
+  return { index: history.length, at: Date.now() };
+}
+
+const HEAD = 4_000;
+const TAIL = 16_000;
+
+function clip(text: string): string {
+  if (text.length <= HEAD + TAIL) return text;
+  return `${text.slice(0, HEAD)}\n[... ${text.length - HEAD - TAIL} characters left out ...]\n${text.slice(-TAIL)}`;
+}
+
+/** The output of the processes started since `mark`, or running at it, for a failed test's log. */
+export function failureReport(mark: { index: number; at: number }): string {
+  const mine = history.filter((r, i) => i >= mark.index || r.exitedAt === undefined || r.exitedAt > mark.at);
+  return mine
+    .map((r) => {
+      const status = r.exit ? `${r.exit} after ${((r.exitedAt! - r.startedAt) / 1000).toFixed(1)} s` : 'still running';
+      const head = `---- logship ${r.args.join(' ')} (pid ${r.pid}, ${status})`;
+      const out = r.stdout() ? `\n---- its stdout:\n${clip(r.stdout())}` : '';
+      return `${head}\n${clip(r.stderr()) || '(no stderr)'}${out}\n`;
+    })
+    .join('');
 }
