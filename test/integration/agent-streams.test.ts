@@ -172,6 +172,8 @@ describe('agent: multiline, JSON lines, Kafka away', () => {
     const f = path.join(env.logs, 'app.log');
     append(f, ['plain one', 'plain two']);
     let agent = logship(['agent', '-c', env.config]);
+    // An agent that cannot start (it once could not bind a guessed metrics port) fails here, saying why.
+    await agent.started();
     const first = await waitShipped(env, ['plain one', 'plain two']);
     agent.child.kill('SIGKILL');
     await agent.exited;
@@ -179,6 +181,7 @@ describe('agent: multiline, JSON lines, Kafka away', () => {
     fs.rmSync(path.join(env.dir, 'state', 'checkpoints.json'), { force: true });
     await new Promise((r) => setTimeout(r, 1100));
     agent = logship(['agent', '-c', env.config]);
+    await agent.started();
     await waitFor('re-sent', async () => ((await shipped(env)).records >= 4 ? true : undefined));
     expect(await agent.stop()).toBe(0);
     const s = await shipped(env);
