@@ -17,9 +17,12 @@ export interface Proc {
   stdout: () => string;
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
-  /** The metrics address from the process's "agent started" / "sink started" line; rejects if it exits first. */
-  started(timeoutMs?: number): Promise<string>;
-  /** That address, once logged (throws before). */
+  /**
+   * Resolves when the process has logged "agent started" / "sink started" (at info: the tests' configs log at
+   * info or debug); rejects if it exits first.
+   */
+  started(timeoutMs?: number): Promise<void>;
+  /** The metrics address that line gave (throws before it, or when it gave none: stdin and run have none). */
   readonly metrics: string;
 }
 
@@ -30,7 +33,8 @@ interface Started {
   startedAt: number;
   exitedAt?: number;
   exit?: string;
-  address?: string;
+  /** It logged "<kind> started", with this metrics address (undefined when it serves none). */
+  started?: { address?: string };
   stdout: () => string;
   stderr: () => string;
 }
@@ -58,8 +62,14 @@ export function trackMetrics(dir: string): (kind: Kind) => string {
   boards.set(path.resolve(dir), board);
   return (kind) => {
     const p = board[kind];
-    if (p?.address !== undefined) return p.address;
-    const why = !p ? 'none was started' : p.exit ? `the last one ${p.exit} first (its output is printed if the test fails)` : 'not yet';
+    if (p?.started?.address !== undefined) return p.started.address;
+    const why = !p
+      ? 'none was started'
+      : p.started
+        ? 'the last one serves no metrics'
+        : p.exit
+          ? `the last one ${p.exit} first (its output is printed if the test fails)`
+          : 'not yet';
     throw new Error(`no ${kind} started with a config in ${dir} has logged its metrics address: ${why}`);
   };
 }
@@ -71,13 +81,12 @@ function boardOf(args: string[], cwd: string) {
   return i >= 0 && args[i + 1] ? boards.get(path.dirname(path.resolve(cwd, args[i + 1]))) : undefined;
 }
 
-/** The metrics address in an "agent started" / "sink started" log line. */
-function startedLine(line: string): { kind: Kind; address: string } | undefined {
-  const m = /"msg":"(agent|sink) started"/.exec(line);
-  if (!m) return undefined;
+/** An "agent started" / "sink started" log line, with the metrics address it gives. */
+function startedLine(line: string): { address?: string } | undefined {
+  if (!/"msg":"(agent|sink) started"/.test(line)) return undefined;
   try {
     const address = (JSON.parse(line) as { metrics?: unknown }).metrics;
-    return typeof address === 'string' ? { kind: m[1] as Kind, address } : undefined;
+    return { address: typeof address === 'string' ? address : undefined };
   } catch {
     return undefined;
   }
@@ -94,7 +103,7 @@ export function logship(args: string[], opts: { env?: Record<string, string>; in
   history.push(me);
   const board = boardOf(args, cwd);
   for (const k of KINDS[args[0]] ?? []) if (board) board[k] = me;
-  const waiting: Array<(address: string) => void> = [];
+  const waiting: Array<() => void> = [];
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => {
     err += d;
@@ -103,8 +112,8 @@ export function logship(args: string[], opts: { env?: Record<string, string>; in
     for (const l of lines) {
       const s = startedLine(l);
       if (!s) continue;
-      me.address = s.address;
-      for (const f of waiting.splice(0)) f(s.address);
+      me.started = s;
+      for (const f of waiting.splice(0)) f();
     }
   });
   if (opts.input !== undefined) child.stdin!.end(opts.input);
@@ -126,14 +135,14 @@ export function logship(args: string[], opts: { env?: Record<string, string>; in
       return exited;
     },
     started(timeoutMs = 60_000) {
-      if (me.address !== undefined) return Promise.resolve(me.address);
-      return new Promise<string>((resolve, reject) => {
+      if (me.started) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
         const fail = (why: string) =>
-          reject(new Error(`logship ${args[0]} ${why} before it logged its metrics address; its stderr ends: ${err.slice(-2000)}`));
+          reject(new Error(`logship ${args[0]} ${why} before it logged that it started; its stderr ends: ${err.slice(-2000)}`));
         const timer = setTimeout(() => fail(`took more than ${timeoutMs} ms`), timeoutMs);
-        waiting.push((a) => {
+        waiting.push(() => {
           clearTimeout(timer);
-          resolve(a);
+          resolve();
         });
         void exited.then(() => {
           clearTimeout(timer);
@@ -142,8 +151,12 @@ export function logship(args: string[], opts: { env?: Record<string, string>; in
       });
     },
     get metrics() {
-      if (me.address === undefined) throw new Error(`logship ${args[0]} (pid ${child.pid}) has not logged its metrics address (yet)`);
-      return me.address;
+      const address = me.started?.address;
+      if (address === undefined)
+        throw new Error(
+          `logship ${args[0]} (pid ${child.pid}) ${me.started ? 'serves no metrics' : 'has not logged its metrics address (yet)'}`,
+        );
+      return address;
     },
   };
 }

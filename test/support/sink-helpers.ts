@@ -141,7 +141,8 @@ export function stackSh(args: string[], env: Record<string, string> = {}): void 
 export async function startSink(config: string, opts: { timeoutMs?: number } = {}): Promise<Proc> {
   const p = logship(['sink', '-c', config]);
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const address = await p.started(timeoutMs);
+  await p.started(timeoutMs);
+  const address = p.metrics;
   const exited = p.exited.then((code) => {
     throw new Error(`sink exited ${code} before it was ready: ${p.stderr().slice(-2000)}`);
   });
