@@ -51,6 +51,8 @@ describe('agent: stdin and logship run', () => {
     const env = makeEnv('spoolfull', { agent: { spool_max_bytes: 65536, shutdown_grace_ms: 1000 } });
     const bad = withBrokers(env, ['127.0.0.1:1']);
     const p = logship(['agent', '--stdin', '--source', 'full', '-c', bad]);
+    // Under load the agent can take seconds to start reading: a pipe not yet read is not a spool pushing back.
+    await p.started();
     let written = 0;
     let blocked = false;
     const chunk = 'x'.repeat(1000) + '\n';
