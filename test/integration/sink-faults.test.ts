@@ -13,11 +13,10 @@ import {
   groupState,
   produceEvents,
   sinkAccounting,
-  startEsProxy,
   startSink,
   testEvent,
-  type EsProxy,
 } from '../support/sink-helpers.js';
+import { startEsProxy, type EsProxy } from '../support/es-proxy.js';
 
 describe('sink: Elasticsearch faults through a proxy', () => {
   let sink: Proc | undefined;
