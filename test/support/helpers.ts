@@ -8,8 +8,8 @@ import { tmpDir } from './paths.js';
 import { trackMetrics } from './processes.js';
 
 // One import for the integration tests: paths, processes and ports live in their own modules.
-export { BIN, ROOT, tmpDir } from './paths.js';
-export { killAll, logship, run, type Proc } from './processes.js';
+export { ROOT, tmpDir } from './paths.js';
+export { logship, run, type Proc } from './processes.js';
 export { freePort } from './ports.js';
 
 // Topics written with lz4 or zstd are read back by the tests too.
@@ -133,16 +133,6 @@ export async function esCount(prefix: string, query?: unknown): Promise<number> 
   await esJson('POST', `/${prefix}-*/_refresh?ignore_unavailable=true&allow_no_indices=true`);
   const r = await esJson('POST', `/${prefix}-*/_count?ignore_unavailable=true&allow_no_indices=true`, query ? { query } : undefined);
   return r.count ?? 0;
-}
-
-export async function esDocs(prefix: string, size = 10000): Promise<Array<{ _id: string; _index: string; _source: any }>> {
-  await esJson('POST', `/${prefix}-*/_refresh?ignore_unavailable=true&allow_no_indices=true`);
-  const r = await esJson('POST', `/${prefix}-*/_search?ignore_unavailable=true&allow_no_indices=true`, {
-    size,
-    query: { match_all: {} },
-    sort: [{ 'log.offset': 'asc' }],
-  });
-  return r.hits?.hits ?? [];
 }
 
 export async function metricValue(address: string, name: string, labels?: Record<string, string>): Promise<number> {
