@@ -128,7 +128,7 @@ function autoTime(t: string, ctx: TimeContext): Found | undefined {
   return f ?? scanClf(t, ctx);
 }
 
-function bracketed(t: string, ctx: TimeContext, read: (i: number) => Found | undefined): Found | undefined {
+function bracketed(t: string, read: (i: number) => Found | undefined): Found | undefined {
   return t.charCodeAt(0) === 0x5b ? read(1) : read(0);
 }
 
@@ -138,7 +138,7 @@ function namedTime(format: PlainFormat, t: string, ctx: TimeContext): Found | un
     case 'iso8601':
     case 'log4j':
     case 'python':
-      return bracketed(t, ctx, (i) => isoAt(t, i, ctx));
+      return bracketed(t, (i) => isoAt(t, i, ctx));
     case 'syslog':
       return t.charCodeAt(0) === 0x3c ? syslogWithPri(t, ctx, false, true) : syslogAt(t, 0, ctx);
     case 'rfc5424':
@@ -150,9 +150,9 @@ function namedTime(format: PlainFormat, t: string, ctx: TimeContext): Found | un
     case 'compact':
       return compactAt(t, 0, ctx);
     case 'epoch':
-      return bracketed(t, ctx, (i) => epochAt(t, i, ctx));
+      return bracketed(t, (i) => epochAt(t, i, ctx));
     case 'ctime':
-      return bracketed(t, ctx, (i) => ctimeAt(t, i, ctx));
+      return bracketed(t, (i) => ctimeAt(t, i, ctx));
   }
 }
 

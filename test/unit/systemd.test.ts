@@ -3,14 +3,13 @@
 // restart in a loop, the agent's checkpoints must live in its StateDirectory, and nothing runs as root.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../cli/commands.js';
 import { envNameFor, loadConfig } from '../../config/loader.js';
 import { leaves } from '../../config/schema.js';
+import { ROOT } from '../support/paths.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dir = path.join(root, 'deploy/systemd');
+const dir = path.join(ROOT, 'deploy/systemd');
 
 type Unit = Record<string, Record<string, string[]>>;
 
