@@ -27,6 +27,7 @@ let guards: boolean | undefined;
 
 function linearWorks(): boolean {
   try {
+    // eslint-disable-next-line no-invalid-regexp -- V8's linear engine flag, present only with its flag on
     new RegExp('a', 'l');
     return true;
   } catch {
@@ -135,6 +136,7 @@ export function compileLineRegex(pattern: string, engine: RegexEngine = defaultR
     }
     let linear: RegExp;
     try {
+      // eslint-disable-next-line no-invalid-regexp -- V8's linear engine flag, present only with its flag on
       linear = new RegExp(pattern, 'l');
     } catch {
       throw new LineRegexError(

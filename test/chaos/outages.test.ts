@@ -53,8 +53,8 @@ describe('chaos: Elasticsearch outages', () => {
       await waitFor('a first commit', async () => ((await S('logship_sink_commits_total')) > 0 ? true : undefined), 60_000, 250);
       let esDown = false;
       let frozen = new Map<number, string>();
-      let lag = 0;
-      let retried = 0;
+      let lag!: number;
+      let retried!: number;
       try {
         stackSh(['stop-es']);
         esDown = true;

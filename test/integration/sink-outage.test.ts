@@ -43,8 +43,8 @@ describe('sink: Elasticsearch stopped for 60 s under load', () => {
     const stream = streamEvents(env.topic, 20, 200, 'outage'); // ~100 events/s
     const samples: string[] = [];
     let frozen = new Map<number, string>();
-    let retriedDuring = 0;
-    let lagDuring = 0;
+    let retriedDuring!: number;
+    let lagDuring!: number;
     try {
       await waitFor(
         'the sink indexing',

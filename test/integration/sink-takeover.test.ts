@@ -41,8 +41,8 @@ describe('sink: two instances in one group', () => {
     const bMetrics = b.metrics;
     const stream = streamEvents(env.topic, 40, 100, 'takeover');
     const created = (addr: string) => metricOr0(addr, 'logship_sink_documents_created_total');
-    let killedWith = 0;
-    let bBefore = 0;
+    let killedWith!: number;
+    let bBefore!: number;
     try {
       // Both members own partitions and index.
       await waitFor(

@@ -39,7 +39,7 @@ export async function waitShipped(env: TestEnv, expected: string[], timeoutMs = 
     );
   } catch (err) {
     const missing = expected.filter((l) => !last?.byMessage.has(l));
-    throw new Error(`${(err as Error).message}; missing ${missing.length}: ${missing.slice(0, 5).join(' | ')}`);
+    throw new Error(`${(err as Error).message}; missing ${missing.length}: ${missing.slice(0, 5).join(' | ')}`, { cause: err });
   }
 }
 

@@ -104,8 +104,8 @@ export function logship(args: string[], opts: { env?: Record<string, string>; in
   const board = boardOf(args, cwd);
   for (const k of KINDS[args[0]] ?? []) if (board) board[k] = me;
   const waiting: Array<() => void> = [];
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => {
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => {
     err += d;
     const lines = (partial + d).split('\n');
     partial = lines.pop()!;
@@ -116,7 +116,7 @@ export function logship(args: string[], opts: { env?: Record<string, string>; in
       for (const f of waiting.splice(0)) f();
     }
   });
-  if (opts.input !== undefined) child.stdin!.end(opts.input);
+  if (opts.input !== undefined) child.stdin.end(opts.input);
   const exited = new Promise<number | null>((resolve) =>
     child.on('exit', (code, sig) => {
       live.delete(child);

@@ -35,7 +35,7 @@ describe('schema and config/types.ts agree', () => {
         const pt = checker.getTypeOfSymbolAtLocation(prop, sf);
         const text = checker.typeToString(pt);
         if (pt.isUnion() && pt.types.every((u) => u.isStringLiteral()))
-          out.set(p, { kind: 'union', literals: pt.types.map((u) => (u as ts.StringLiteralType).value) });
+          out.set(p, { kind: 'union', literals: pt.types.map((u) => u.value) });
         else if (['string', 'number', 'boolean', 'string[]'].includes(text)) out.set(p, { kind: text });
         else if (pt.flags & ts.TypeFlags.Object) walk(pt, p);
         else out.set(p, { kind: text });

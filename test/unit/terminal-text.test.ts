@@ -50,6 +50,7 @@ describe('search and dlq list output', () => {
     expect(letterLine(d, false)).toBe(
       '1970-01-01T00:00:00.000Z decode json logs/0/7 bad\\u001b]2;owned\\u0007\\u001b[1A\\u000aforged line\n',
     );
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     expect(letterLine(d, true).slice(0, -1)).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
   });
 });
