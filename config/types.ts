@@ -57,5 +57,6 @@ export interface Config {
     session_timeout_ms: number;
     metrics_listen: string;
     shutdown_grace_ms: number;
+    max_decompressed_batch_bytes: number;
   };
 }

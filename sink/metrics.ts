@@ -7,13 +7,14 @@ import type { Logger } from '../common/logger.js';
 import { createFaultReporter } from '../common/internal-events.js';
 import type { ConsumerFault } from '../kafka/consumer.js';
 
-const STAGES = ['bulk', 'dead_letter', 'commit', 'heartbeat', 'consumer', 'template', 'topics', 'retention'] as const;
+const STAGES = ['bulk', 'dead_letter', 'commit', 'heartbeat', 'consumer', 'decompress', 'template', 'topics', 'retention'] as const;
 /**
  * unavailable: no answer, or an error retrying may fix (a broker or Elasticsearch away); refused: the group said no
  * (a rebalance); crashed: the consumer stopped; item_refused / request_failed: a bulk retry of items refused one by
- * one (429, 5xx in a 200 answer) or of a whole request that failed.
+ * one (429, 5xx in a 200 answer) or of a whole request that failed; too_large: a compressed batch past the
+ * decompression bound; corrupt: a compressed batch that does not decompress.
  */
-const ERROR_TYPES = ['unavailable', 'refused', 'crashed', 'item_refused', 'request_failed'] as const;
+const ERROR_TYPES = ['unavailable', 'refused', 'crashed', 'item_refused', 'request_failed', 'too_large', 'corrupt'] as const;
 
 /** Why a batch stops before every record is done: its unfinished records are not committed. */
 export type BatchAbort = 'heartbeat_refused' | 'commit_refused' | 'partition_reassigned' | 'shutdown';
@@ -134,6 +135,13 @@ export function createSinkMetrics(log: Logger) {
           message: 'consumer restart failed; trying again',
           err: f.err,
           fields: { attempt: f.attempt },
+        });
+      else if (f.kind === 'batch_refused')
+        fault({
+          stage: 'decompress',
+          errorType: f.refusal.why,
+          message: 'compressed record batch not decompressed; its records go to the dead-letter topic',
+          fields: { partition: f.partition, first_offset: f.refusal.firstOffset, records: f.refusal.records, reason: f.refusal.reason },
         });
       else fault({ stage: 'consumer', errorType: 'unavailable', message: 'consumer disconnect failed', err: f.err });
     },

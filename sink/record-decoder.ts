@@ -1,5 +1,5 @@
 // Records to bulk items, each one caught on its own: a record that does not decode (not an event of this version,
-// nested or wide past the bound, not UTF-8) or whose document cannot be serialized
+// nested or wide past the bound, not UTF-8, its compressed batch refused) or whose document cannot be serialized
 // becomes a dead letter with the reason; one record never stops the others. Pure.
 import { decodeEvent, EVENT_JSON_LIMITS } from '../common/event.js';
 import { errorMessage, LogshipError } from '../common/errors.js';
@@ -20,6 +20,19 @@ export function decodeBatch(
   const letters: DeadLetter[] = [];
   const where = (r: InRecord, key: string | null) => ({ topic, partition, offset: r.offset, key });
   for (const r of records) {
+    if (r.refused) {
+      letters.push(
+        makeDeadLetter({
+          raw: null,
+          reason: r.refused.reason,
+          stage: 'decode',
+          errorType: 'batch_refused',
+          originalMissing: true,
+          ...where(r, null),
+        }),
+      );
+      continue;
+    }
     const key = r.key ? r.key.toString('utf8') : null;
     let item: IndexItem;
     try {

@@ -112,6 +112,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
           sessionTimeoutMs: s.session_timeout_ms,
           concurrency: s.bulk.concurrency,
           maxWaitMs: Math.max(10, s.bulk.linger_ms),
+          maxDecompressedBatchBytes: s.max_decompressed_batch_bytes,
           onCommitted: (partition, offset, lag) => {
             metrics.committed(partition, offset);
             metrics.setLag(new Map([[partition, lag]]));

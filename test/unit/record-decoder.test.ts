@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEvent, encodeEvent, EVENT_VERSION, eventId, type LogEvent } from '../../common/event.js';
 import type { InRecord } from '../../kafka/consumer.js';
+import type { BatchRefusal } from '../../kafka/refused-batch.js';
 import { decodeBatch } from '../../sink/record-decoder.js';
 
 function event(offset: number, json?: unknown): LogEvent {
@@ -97,5 +98,22 @@ describe('decodeBatch', () => {
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ stage: 'index', error_type: 'serialize_error', event_id: event(1).event.id });
     expect(letters[0].reason).toMatch(/could not be serialized.*call stack/);
+  });
+
+  it("a record of a refused compressed batch is a dead letter with the batch's reason and no original", () => {
+    const refused: BatchRefusal = {
+      codec: 'gzip',
+      why: 'too_large',
+      reason: 'gzip record batch … not decompressed',
+      records: 2,
+      firstOffset: '7',
+      lastOffset: '8',
+    };
+    const { items, letters } = decodeBatch('logs', 0, [rec(7, null, { key: null, refused }), rec(8, null, { key: null, refused })], 'logs');
+    expect(items).toEqual([]);
+    expect(letters.map((l) => [l.source.offset, l.error_type, l.reason, l.original, l.original_truncated])).toEqual([
+      ['7', 'batch_refused', refused.reason, '', true],
+      ['8', 'batch_refused', refused.reason, '', true],
+    ]);
   });
 });
