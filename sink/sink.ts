@@ -4,7 +4,7 @@ import { LogshipError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { startHealthServer, type HealthServer, type Readiness } from '../common/health-server.js';
 import type { Config } from '../config/types.js';
-import { ensureTopics } from '../kafka/admin.js';
+import { ensureTopics, topicMaxMessageBytes } from '../kafka/admin.js';
 import { createGroupConsumer, type GroupConsumer } from '../kafka/consumer.js';
 import { fatalKafkaReporter, kafkaAuthProblem, kafkaError } from '../kafka/errors.js';
 import { kafkaClientOptions } from '../kafka/options.js';
@@ -57,6 +57,10 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       fatal(err);
       metrics.deadLetterPublishFailed(err, attempt);
     },
+    readMaxMessageBytes: () => topicMaxMessageBytes(clientOpts, log, cfg.kafka.dlq_topic),
+    onCut: metrics.deadLetterCut,
+    onTooLarge: metrics.deadLetterTooLarge,
+    onUnpublishable: metrics.deadLetterUnpublishable,
   });
   const batches = createBatchHandler({
     es,
@@ -103,6 +107,9 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
         if (err instanceof LogshipError && err.code === 'LOGSHIP_ERR_KAFKA_AUTH') throw err;
         metrics.topicCheckFailed(err);
       });
+      // Letters are cut to fit the DLQ topic's own limit; when it cannot be read, Kafka's default (1 MiB) is assumed.
+      const maxLetter = await topicMaxMessageBytes(clientOpts, log, cfg.kafka.dlq_topic).catch((err) => void metrics.topicCheckFailed(err));
+      if (maxLetter !== undefined) dlq.setMaxMessageBytes(maxLetter);
       consumer = createGroupConsumer(
         clientOpts,
         {
@@ -137,7 +144,10 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       });
       const e = cfg.elasticsearch;
       if (e.retention_days > 0) stopRetention = scheduleRetention(es, e.index_prefix, e.retention_days, log, metrics.retentionFailed);
-      log.info({ group: s.group_id, topic: cfg.kafka.topic, es: e.url, metrics: health?.address }, 'sink started');
+      log.info(
+        { group: s.group_id, topic: cfg.kafka.topic, es: e.url, metrics: health?.address, dlq_max_message_bytes: dlq.maxMessageBytes },
+        'sink started',
+      );
     },
     async stop(graceMs = s.shutdown_grace_ms) {
       stopRetention?.();
