@@ -217,6 +217,11 @@ export const schema = obj('logship configuration', {
     session_timeout_ms: ms(30000, 'Kafka consumer session timeout.', 6000),
     metrics_listen: str('127.0.0.1:9465', 'host:port for /metrics, /healthz and /readyz. Empty: off.'),
     shutdown_grace_ms: ms(15000, 'On SIGTERM, time to finish in-flight bulk requests and commit.'),
+    max_decompressed_batch_bytes: bytes(
+      64 * 1024 * 1024,
+      'Most a compressed record batch may decompress to; a larger one (a decompression bomb) is not decompressed: its records go to the DLQ with the reason.',
+      1024 * 1024,
+    ),
   }),
 });
 

@@ -6,7 +6,7 @@ import { startHealthServer, type HealthServer, type Readiness } from '../common/
 import { displayUrl } from '../common/redact.js';
 import { secretsOf } from '../config/secrets.js';
 import type { Config } from '../config/types.js';
-import { ensureTopics } from '../kafka/admin.js';
+import { ensureTopics, topicMaxMessageBytes } from '../kafka/admin.js';
 import { createGroupConsumer, type GroupConsumer } from '../kafka/consumer.js';
 import { fatalKafkaReporter, kafkaAuthProblem, kafkaError } from '../kafka/errors.js';
 import { kafkaClientOptions } from '../kafka/options.js';
@@ -59,6 +59,10 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       fatal(err);
       metrics.deadLetterPublishFailed(err, attempt);
     },
+    readMaxMessageBytes: () => topicMaxMessageBytes(clientOpts, log, cfg.kafka.dlq_topic),
+    onCut: metrics.deadLetterCut,
+    onTooLarge: metrics.deadLetterTooLarge,
+    onUnpublishable: metrics.deadLetterUnpublishable,
   });
   const batches = createBatchHandler({
     es,
@@ -105,6 +109,9 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
         if (err instanceof LogshipError && err.code === 'LOGSHIP_ERR_KAFKA_AUTH') throw err;
         metrics.topicCheckFailed(err);
       });
+      // Letters are cut to fit the DLQ topic's own limit; when it cannot be read, Kafka's default (1 MiB) is assumed.
+      const maxLetter = await topicMaxMessageBytes(clientOpts, log, cfg.kafka.dlq_topic).catch((err) => void metrics.topicCheckFailed(err));
+      if (maxLetter !== undefined) dlq.setMaxMessageBytes(maxLetter);
       consumer = createGroupConsumer(
         clientOpts,
         {
@@ -114,6 +121,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
           sessionTimeoutMs: s.session_timeout_ms,
           concurrency: s.bulk.concurrency,
           maxWaitMs: Math.max(10, s.bulk.linger_ms),
+          maxDecompressedBatchBytes: s.max_decompressed_batch_bytes,
           onCommitted: (partition, offset, lag) => {
             metrics.committed(partition, offset);
             metrics.setLag(new Map([[partition, lag]]));
@@ -139,7 +147,10 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       const e = cfg.elasticsearch;
       if (e.retention_days > 0)
         stopRetention = scheduleRetention(es, e.index_prefix, e.retention_days, log, (...a) => metrics.retentionFailed(...a));
-      log.info({ group: s.group_id, topic: cfg.kafka.topic, es: displayUrl(e.url), metrics: health?.address }, 'sink started');
+      log.info(
+        { group: s.group_id, topic: cfg.kafka.topic, es: displayUrl(e.url), metrics: health?.address, dlq_max_message_bytes: dlq.maxMessageBytes },
+        'sink started',
+      );
     },
     async stop(graceMs = s.shutdown_grace_ms) {
       stopRetention?.();
