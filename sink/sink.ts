@@ -60,9 +60,9 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       metrics.deadLetterPublishFailed(err, attempt);
     },
     readMaxMessageBytes: () => topicMaxMessageBytes(clientOpts, log, cfg.kafka.dlq_topic),
-    onCut: metrics.deadLetterCut,
-    onTooLarge: metrics.deadLetterTooLarge,
-    onUnpublishable: metrics.deadLetterUnpublishable,
+    onCut: (...a) => metrics.deadLetterCut(...a),
+    onTooLarge: (...a) => metrics.deadLetterTooLarge(...a),
+    onUnpublishable: (...a) => metrics.deadLetterUnpublishable(...a),
   });
   const batches = createBatchHandler({
     es,
@@ -148,7 +148,13 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       if (e.retention_days > 0)
         stopRetention = scheduleRetention(es, e.index_prefix, e.retention_days, log, (...a) => metrics.retentionFailed(...a));
       log.info(
-        { group: s.group_id, topic: cfg.kafka.topic, es: displayUrl(e.url), metrics: health?.address, dlq_max_message_bytes: dlq.maxMessageBytes },
+        {
+          group: s.group_id,
+          topic: cfg.kafka.topic,
+          es: displayUrl(e.url),
+          metrics: health?.address,
+          dlq_max_message_bytes: dlq.maxMessageBytes,
+        },
         'sink started',
       );
     },

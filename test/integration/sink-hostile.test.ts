@@ -61,7 +61,7 @@ function hostileRecords(): Hostile[] {
     {
       name: 'the event under __proto__',
       reason: /unknown event version/,
-      value: Buffer.from(`{"__proto__":${eventWith(h, 4, () => {})}}`),
+      value: Buffer.from(`{"__proto__":${eventWith(h, 4, () => {}).toString()}}`),
     },
     { name: 'invalid UTF-8 in the message', reason: /UTF-8/, value: invalidUtf8(eventWith(h, 5, (e) => (e.message = 'A##B'))) },
     {
@@ -117,7 +117,7 @@ describe('sink: hostile input', () => {
         .stderr()
         .split('\n')
         .filter((l) => /"level":(40|50|60)/.test(l));
-      throw new Error(`${(err as Error).message}\nsink warnings:\n${lines.slice(-30).join('\n').slice(-6000)}`);
+      throw new Error(`${(err as Error).message}\nsink warnings:\n${lines.slice(-30).join('\n').slice(-6000)}`, { cause: err });
     }
   }
 
@@ -162,7 +162,7 @@ describe('sink: hostile input', () => {
       ],
     });
     await admin.disconnect();
-    sink = await startSink(env.config, env.sinkMetrics);
+    sink = await startSink(env.config);
   });
 
   afterAll(async () => {

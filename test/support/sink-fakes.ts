@@ -111,9 +111,9 @@ export function setup(
     retryInitialMs: 1,
     retryMaxMs: 5,
     onFailure: (err, attempt) => metrics.deadLetterPublishFailed(err, attempt),
-    onCut: metrics.deadLetterCut,
-    onTooLarge: metrics.deadLetterTooLarge,
-    onUnpublishable: metrics.deadLetterUnpublishable,
+    onCut: (...a) => metrics.deadLetterCut(...a),
+    onTooLarge: (...a) => metrics.deadLetterTooLarge(...a),
+    onUnpublishable: (...a) => metrics.deadLetterUnpublishable(...a),
     ...dlqExtra,
   });
   const esState = { healthy: true, error: '' };

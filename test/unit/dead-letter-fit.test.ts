@@ -2,7 +2,7 @@
 // size), else a minimal letter; and makeDeadLetter never builds a string from a value too large to keep.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeDeadLetter, MAX_LETTER_BYTES, originalOf, parseDeadLetter, type DeadLetter } from '../../sink/dead-letter.js';
+import { makeDeadLetter, MAX_LETTER_BYTES, originalOf, parseDeadLetter } from '../../sink/dead-letter.js';
 import { encodeDeadLetter } from '../../sink/dead-letter-fit.js';
 
 const letter = (raw: Buffer | null, o: { key?: string | null; reason?: string } = {}) =>
@@ -83,7 +83,7 @@ describe('encodeDeadLetter', () => {
           const d = letter(raw, { key, reason: reason || 'x' });
           const e = encodeDeadLetter(d, max);
           expect(sizeOf(e)).toBeLessThanOrEqual(max);
-          const out = back(e) as DeadLetter;
+          const out = back(e);
           const o = originalOf(out);
           expect(raw.subarray(0, o.length).equals(o)).toBe(true);
           expect(out.original_truncated === true).toBe(e.cut !== 'none');

@@ -58,7 +58,7 @@ describe('decodeBatch', () => {
     const records = [
       rec(0, encodeEvent(event(0))),
       rec(1, Buffer.from('[1,2,3]')),
-      rec(2, Buffer.from(`{"__proto__":${encodeEvent(event(2))}}`)),
+      rec(2, Buffer.from(`{"__proto__":${encodeEvent(event(2)).toString()}}`)),
       rec(
         3,
         text(3, (s) => s.replace('}', `,"json":${nested(5000)}}`)),
