@@ -306,7 +306,7 @@ export function writeReport(all: Verdict[]) {
     .join('\n');
   const doc = `# Reliability
 
-Written by \`npm run chaos\` (test/chaos/); do not edit by hand. Each scenario writes numbered lines while a fault
+Written by \`npm run chaos\` (test/chaos/) up to "Hostile input", which is kept by hand. Each scenario writes numbered lines while a fault
 is injected, then checks Elasticsearch: every written line indexed exactly once (or dead-lettered when the
 input was designed to be rejected), no duplicate document across the scenario's indices, the agent's and
 sink's accounting metrics balanced, and, where a crash happened, at least one line re-sent to Kafka (proof
@@ -328,5 +328,9 @@ None known: every scenario of issue 6 has a test here. A row is written only whe
 0 duplicate documents), and stays until that scenario's next pass. Duplicates in Kafka (the "re-sent" column)
 are expected after crashes; they carry the ids of the first copy and the sink counts them as 409s.
 `;
-  fs.writeFileSync(path.resolve(import.meta.dirname, '../../docs/RELIABILITY.md'), doc);
+  const file = path.resolve(import.meta.dirname, '../../docs/RELIABILITY.md');
+  // The sections after the scenario table (from "## Hostile input" on) are kept up by hand: carried over as they are.
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const kept = old.indexOf('\n## Hostile input');
+  fs.writeFileSync(file, kept >= 0 ? doc + old.slice(kept) : doc);
 }
