@@ -60,6 +60,7 @@ export async function dlqCommand(argv: string[]): Promise<number> {
   if (sub === 'replay') {
     const dryRun = values['dry-run'] === true;
     const letters: DeadLetter[] = [];
+    let skipped = 0;
     const publish = async () => {
       if (dryRun || letters.length === 0) return;
       const p = createKafkaProducer(client, log);
@@ -84,12 +85,15 @@ export async function dlqCommand(argv: string[]): Promise<number> {
       cfg.kafka.dlq_topic,
       (rec) => {
         const d = parseDeadLetter(rec.value);
-        if (d) letters.push(d);
+        // A letter whose original was cut to fit the dead-letter topic holds only a prefix: replaying it would
+        // only be refused again. It stays in the DLQ (listed with its size), counted here.
+        if (d?.original_truncated) skipped++;
+        else if (d) letters.push(d);
       },
       dryRun ? {} : { groupId: REPLAY_GROUP, handled: publish },
     );
     process.stderr.write(
-      `${dryRun ? 'would replay' : 'replayed'} ${letters.length} dead letter(s) to ${cfg.kafka.topic}${r.complete ? '' : ' (timed out before the end of the dead-letter topic: run it again for the rest)'}\n`,
+      `${dryRun ? 'would replay' : 'replayed'} ${letters.length} dead letter(s) to ${cfg.kafka.topic}${skipped > 0 ? `; ${skipped} skipped: their original was cut to fit the dead-letter topic (original_truncated)` : ''}${r.complete ? '' : ' (timed out before the end of the dead-letter topic: run it again for the rest)'}\n`,
     );
     return EXIT.OK;
   }
