@@ -101,7 +101,7 @@ const { value: jsonText } = fc.letrec<{ value: string; array: string; object: st
 }));
 const deep = fc.tuple(fc.integer({ min: 0, max: 6000 }), fc.constantFrom('{"a":', '[', '{"__proto__":')).map(([n, open]) => {
   const close = open === '[' ? ']' : '}';
-  return '{"d":' + open.repeat(n) + (open === '[' ? '' : '1') + close.repeat(n) + '}';
+  return '{"d":' + open.repeat(n) + '1' + close.repeat(n) + '}';
 });
 const wide = fc.integer({ min: 0, max: 3000 }).map((n) => '{' + Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(',') + '}');
 const timed = fc
