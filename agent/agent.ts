@@ -62,8 +62,8 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     maxBytes: a.batch.max_bytes,
     lingerMs: a.batch.linger_ms,
     maxInflightBytes: a.max_inflight_bytes,
-    send: output.send,
-    onSendError: output.failed,
+    send: (batch) => output.send(batch),
+    onSendError: (err, attempt, n) => output.failed(err, attempt, n),
     onSent: (events, bytes, ms) => metrics.produced(events, bytes, ms),
   });
 

@@ -210,6 +210,13 @@ export const schema = obj('logship configuration', {
       'When the spool is full: block (push back on the pipe) or drop newest lines (counted).',
     ),
   }),
+  run: obj('`logship run -- COMMAND`: a wrapped command.', {
+    command_line: oneOf(
+      'name',
+      ['full', 'name', 'off'],
+      "What the command's exit event carries in process.command_line: full (the whole argv, which can hold a password or token given as an argument), name (the command without its arguments), off (empty).",
+    ),
+  }),
   sink: obj('The sink: a Kafka consumer group that bulk-indexes into Elasticsearch.', {
     group_id: str('logship-sink', 'Kafka consumer group.'),
     from_beginning: bool(true, 'A group with no committed offset starts at the earliest record.'),
@@ -286,7 +293,7 @@ function describe(v: unknown): string {
 
 export function defaultsOf(node: Node): unknown {
   if (node.kind === 'object') return Object.fromEntries(Object.entries(node.fields).map(([k, v]) => [k, defaultsOf(v)]));
-  return Array.isArray(node.default) ? [...node.default] : node.default;
+  return Array.isArray(node.default) ? [...(node.default as unknown[])] : node.default;
 }
 
 /** Every leaf path with its declaration, in schema order. */

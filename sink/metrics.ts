@@ -85,7 +85,7 @@ export function createSinkMetrics(log: Logger) {
       dead.inc({ stage });
       log.warn({ stage, reason, partition, offset }, 'record sent to the dead-letter topic');
     },
-    bulk(docs: number, ms: number, outcome: string) {
+    bulk(_docs: number, ms: number, outcome: string) {
       bulks.inc({ outcome });
       latency.observe(ms / 1000);
     },

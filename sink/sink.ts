@@ -3,6 +3,8 @@ import { sleep } from '../common/backoff.js';
 import { LogshipError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { startHealthServer, type HealthServer, type Readiness } from '../common/health-server.js';
+import { displayUrl } from '../common/redact.js';
+import { secretsOf } from '../config/secrets.js';
 import type { Config } from '../config/types.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { createGroupConsumer, type GroupConsumer } from '../kafka/consumer.js';
@@ -87,12 +89,12 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       return health?.address;
     },
     async start() {
-      if (s.metrics_listen) health = await startHealthServer(s.metrics_listen, metrics.registry, readiness);
+      if (s.metrics_listen) health = await startHealthServer(s.metrics_listen, metrics.registry, readiness, { secrets: secretsOf(cfg) });
       await installTemplateWhenReachable(es, cfg, {
         log,
         esState,
         signal: stopCtl.signal,
-        onUnreachable: metrics.elasticsearchUnreachable,
+        onUnreachable: (...a) => metrics.elasticsearchUnreachable(...a),
       });
       if (stopCtl.signal.aborted) return; // stopped while waiting for Elasticsearch
       await ensureTopics(clientOpts, log, [
@@ -116,7 +118,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
             metrics.committed(partition, offset);
             metrics.setLag(new Map([[partition, lag]]));
           },
-          onFault: metrics.consumerFault,
+          onFault: (...a) => metrics.consumerFault(...a),
         },
         log,
       );
@@ -135,8 +137,9 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
         throw kafkaAuthProblem(err) ? kafkaError(err, cfg.kafka.brokers) : err;
       });
       const e = cfg.elasticsearch;
-      if (e.retention_days > 0) stopRetention = scheduleRetention(es, e.index_prefix, e.retention_days, log, metrics.retentionFailed);
-      log.info({ group: s.group_id, topic: cfg.kafka.topic, es: e.url, metrics: health?.address }, 'sink started');
+      if (e.retention_days > 0)
+        stopRetention = scheduleRetention(es, e.index_prefix, e.retention_days, log, (...a) => metrics.retentionFailed(...a));
+      log.info({ group: s.group_id, topic: cfg.kafka.topic, es: displayUrl(e.url), metrics: health?.address }, 'sink started');
     },
     async stop(graceMs = s.shutdown_grace_ms) {
       stopRetention?.();

@@ -6,12 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { rng } from '../../bench/lib/lines.js';
+import { rng } from '../support/rng.js';
 import { esJson, logship, makeEnv, metricValue, readTopic, run, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
 
 export const RESULTS = path.resolve(import.meta.dirname, '../../docs/.chaos-results.json');
-
-export { rng } from '../../bench/lib/lines.js';
 
 export function seedFor(name: string): number {
   if (process.env.CHAOS_SEED) return Number(process.env.CHAOS_SEED);
@@ -21,8 +19,6 @@ export function seedFor(name: string): number {
 }
 
 export const CI_SUBSET = process.env.CHAOS_SUBSET === 'ci';
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What every scenario starts with: its seed (replayable with CHAOS_SEED), a generator on it, its start time. */
 export function scenario(name: string) {

@@ -15,9 +15,9 @@ import {
   readyz,
   record,
   scenario,
-  sleep,
   verifyExactlyOnce,
 } from './harness.js';
+import { sleep } from '../support/sleep.js';
 
 const OUTAGE_MS = 60_000;
 const DAY_MS = 86_400_000;

@@ -51,6 +51,8 @@ describe('agent: stdin and logship run', () => {
     const env = makeEnv('spoolfull', { agent: { spool_max_bytes: 65536, shutdown_grace_ms: 1000 } });
     const bad = withBrokers(env, ['127.0.0.1:1']);
     const p = logship(['agent', '--stdin', '--source', 'full', '-c', bad]);
+    // Under load the agent can take seconds to start reading: a pipe not yet read is not a spool pushing back.
+    await p.started();
     let written = 0;
     let blocked = false;
     const chunk = 'x'.repeat(1000) + '\n';
@@ -172,6 +174,8 @@ describe('agent: multiline, JSON lines, Kafka away', () => {
     const f = path.join(env.logs, 'app.log');
     append(f, ['plain one', 'plain two']);
     let agent = logship(['agent', '-c', env.config]);
+    // An agent that cannot start (it once could not bind a guessed metrics port) fails here, saying why.
+    await agent.started();
     const first = await waitShipped(env, ['plain one', 'plain two']);
     agent.child.kill('SIGKILL');
     await agent.exited;
@@ -179,6 +183,7 @@ describe('agent: multiline, JSON lines, Kafka away', () => {
     fs.rmSync(path.join(env.dir, 'state', 'checkpoints.json'), { force: true });
     await new Promise((r) => setTimeout(r, 1100));
     agent = logship(['agent', '-c', env.config]);
+    await agent.started();
     await waitFor('re-sent', async () => ((await shipped(env)).records >= 4 ? true : undefined));
     expect(await agent.stop()).toBe(0);
     const s = await shipped(env);

@@ -77,3 +77,13 @@ export function checkpointOf(env: TestEnv): {
   const doc = JSON.parse(fs.readFileSync(`${env.dir}/state/checkpoints.json`, 'utf8'));
   return doc.state;
 }
+
+/**
+ * The agent's include globs are given before the env (and its logs directory) exists: `__LOGS__` in them stands
+ * for env.logs, put in here (e.g. makeEnv(name, { agent: { files: { include: ['__LOGS__/app.log*'] } } })).
+ */
+export function fixInclude(env: TestEnv) {
+  const cfg = JSON.parse(fs.readFileSync(env.config, 'utf8'));
+  cfg.agent.files.include = cfg.agent.files.include.map((g: string) => g.replace('__LOGS__', env.logs));
+  fs.writeFileSync(env.config, JSON.stringify(cfg));
+}
