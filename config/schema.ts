@@ -172,20 +172,10 @@ export const schema = obj('logship configuration', {
       timeout_ms: ms(1000, 'An event waiting for continuation lines is sent after this long without one.', 1),
     }),
     json: oneOf('auto', ['auto', 'off'], 'auto: a line that is a JSON object is parsed into `json` and its time and level used.'),
-    json_max_depth: int(
-      20,
-      'A JSON line nested deeper than this is not parsed: it is sent as a plain message marked log.json_error (Elasticsearch refuses flattened fields deeper than 20).',
-      { min: 1, unit: 'count' },
-    ),
-    json_max_keys: int(1000, 'A JSON line with more members than this (at any depth) is not parsed: sent plain, marked log.json_error.', {
-      min: 1,
-      unit: 'count',
-    }),
-    timestamp_max_past_ms: ms(
-      365 * 86_400_000,
-      "A line's own time more than this before its read time is not used for @timestamp (it picks the daily index): the read time is, and the line's time is kept in log.original_timestamp. Accepts units (365d).",
-    ),
-    timestamp_max_future_ms: ms(86_400_000, "The same for a line's own time more than this after its read time (1d)."),
+    json_max_depth: int(20, 'Deeper JSON lines are sent unparsed and marked log.json_error.', { min: 1, unit: 'count' }),
+    json_max_keys: int(1000, 'JSON lines with more members, any depth, are sent unparsed (log.json_error).', { min: 1, unit: 'count' }),
+    timestamp_max_past_ms: ms(365 * 86_400_000, 'A line time further before its read time gives way to it (log.original_timestamp).'),
+    timestamp_max_future_ms: ms(86_400_000, 'A line time further after its read time gives way to it (clock skew).'),
     batch: obj('Batches sent to Kafka.', {
       max_events: int(2000, 'Events per produce request.', { min: 1, unit: 'count' }),
       max_bytes: bytes(1024 * 1024, 'Bytes per produce request.', 1024),
