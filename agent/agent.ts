@@ -91,7 +91,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   const pump = createReadPump({
     sources: () => tailers.values(),
     waitForRoom: () => batcher.waitForRoom(),
-    readFailed: (path, err) => metrics.readFailed(path, err),
+    readFailed: (path, err, consecutive) => metrics.readFailed(path, err, consecutive),
     afterRound: () => {
       if (checkpointer.dirty) checkpointer.soon();
     },
@@ -99,7 +99,11 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   const multiline = multilineFactory(a.multiline);
 
   /** What every source is given. */
-  const shared = { host, maxLineBytes: a.max_line_bytes, parseJson: a.json === 'auto', batcher, metrics, now };
+  const rules = {
+    json: { maxDepth: a.json_max_depth, maxKeys: a.json_max_keys },
+    timestamps: { maxPastMs: a.timestamp_max_past_ms, maxFutureMs: a.timestamp_max_future_ms },
+  };
+  const shared = { host, maxLineBytes: a.max_line_bytes, parseJson: a.json === 'auto', rules, batcher, metrics, now };
   const tailerContext = (j: TimeJournal): TailerContext => ({
     ...shared,
     readBufferBytes: a.read_buffer_bytes,

@@ -23,6 +23,12 @@ export interface LogEvent {
     truncated?: boolean;
     /** Set when the line was not valid UTF-8; invalid bytes were replaced by U+FFFD. */
     invalid_utf8?: boolean;
+    /** Why a JSON line was not parsed (outside agent.json_max_depth / json_max_keys): it is a plain message. */
+    json_error?: string;
+    /** The line's own time, when it was outside the plausible window and the read time was used instead. */
+    original_timestamp?: string;
+    /** Why the event could not be built as usual (an unexpected failure): it is the plain line. */
+    build_error?: string;
   };
   logship: {
     source: { type: SourceType; name: string; identity: string };

@@ -172,6 +172,10 @@ export const schema = obj('logship configuration', {
       timeout_ms: ms(1000, 'An event waiting for continuation lines is sent after this long without one.', 1),
     }),
     json: oneOf('auto', ['auto', 'off'], 'auto: a line that is a JSON object is parsed into `json` and its time and level used.'),
+    json_max_depth: int(20, 'Deeper JSON lines are sent unparsed and marked log.json_error.', { min: 1, unit: 'count' }),
+    json_max_keys: int(1000, 'JSON lines with more members, any depth, are sent unparsed (log.json_error).', { min: 1, unit: 'count' }),
+    timestamp_max_past_ms: ms(365 * 86_400_000, 'A line time further before its read time gives way to it (log.original_timestamp).'),
+    timestamp_max_future_ms: ms(86_400_000, 'A line time further after its read time gives way to it (clock skew).'),
     batch: obj('Batches sent to Kafka.', {
       max_events: int(2000, 'Events per produce request.', { min: 1, unit: 'count' }),
       max_bytes: bytes(1024 * 1024, 'Bytes per produce request.', 1024),

@@ -153,7 +153,9 @@ describe('agent: multiline, JSON lines, Kafka away', () => {
   });
 
   it("JSON lines: fields parsed, pino level named, the line's own time is @timestamp, so a re-send keeps its index", async () => {
-    const env = makeEnv('jsonl');
+    // Fixed times from January 2025: older than the default plausibility window (365 days back) once the clock
+    // passes January 2026, so this test trusts lines' times for ten years back.
+    const env = makeEnv('jsonl', { agent: { timestamp_max_past_ms: '3650d' } });
     const line = JSON.stringify({ level: 50, time: Date.UTC(2025, 0, 2, 23, 59, 59, 500), msg: 'pino error', pid: 1 });
     const ecs = JSON.stringify({ '@timestamp': '2025-01-03T00:00:00.250Z', 'log.level': 'WARN', message: 'ecs warn' });
     append(path.join(env.logs, 'app.log'), [line, ecs, 'plain text']);
