@@ -2,11 +2,12 @@
 // tests, vitest configs), plain recommended rules on the few JavaScript files. Formatting is Prettier's job
 // (`prettier --check` in `npm run lint`), so no stylistic rules here.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 const nodeGlobals = { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' };
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'data/', 'demo-data/'] },
   {
     files: ['**/*.js', '**/*.mjs'],
@@ -15,7 +16,7 @@ export default tseslint.config(
   },
   {
     files: ['**/*.ts'],
-    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       // tsconfig.test.json covers every TypeScript file (sources, bench, tests, vitest configs).
       parserOptions: { project: ['./tsconfig.test.json'], tsconfigRootDir: import.meta.dirname },

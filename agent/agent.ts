@@ -63,8 +63,8 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     maxBytes: a.batch.max_bytes,
     lingerMs: a.batch.linger_ms,
     maxInflightBytes: a.max_inflight_bytes,
-    send: output.send,
-    onSendError: output.failed,
+    send: (batch) => output.send(batch),
+    onSendError: (err, attempt, n) => output.failed(err, attempt, n),
     onSent: (events, bytes, ms) => metrics.produced(events, bytes, ms),
   });
 
@@ -94,7 +94,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   const pump = createReadPump({
     sources: () => tailers.values(),
     waitForRoom: () => batcher.waitForRoom(),
-    readFailed: (path, err) => metrics.readFailed(path, err),
+    readFailed: (path, err, consecutive) => metrics.readFailed(path, err, consecutive),
     afterRound: () => {
       if (checkpointer.dirty) checkpointer.soon();
     },
@@ -102,7 +102,11 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   const multiline = multilineFactory(a.multiline);
 
   /** What every source is given. */
-  const shared = { host, maxLineBytes: a.max_line_bytes, parseJson: a.json === 'auto', batcher, metrics, now };
+  const rules = {
+    json: { maxDepth: a.json_max_depth, maxKeys: a.json_max_keys },
+    timestamps: { maxPastMs: a.timestamp_max_past_ms, maxFutureMs: a.timestamp_max_future_ms },
+  };
+  const shared = { host, maxLineBytes: a.max_line_bytes, parseJson: a.json === 'auto', rules, batcher, metrics, now };
   const tailerContext = (j: TimeJournal): TailerContext => ({
     ...shared,
     readBufferBytes: a.read_buffer_bytes,

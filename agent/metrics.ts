@@ -8,6 +8,7 @@ import { errorMessage } from '../common/errors.js';
 import { createFaultReporter } from '../common/internal-events.js';
 import type { Logger } from '../common/logger.js';
 import { isRetriableKafkaError } from '../kafka/errors.js';
+import { createLineEvents } from './line-events.js';
 
 export type DiscardReason = 'spool_full';
 /** The files of the state directory (`agent.data_dir`) that the agent writes. */
@@ -15,13 +16,38 @@ export type StateFile = 'checkpoints' | 'read_times' | 'spool';
 const MAX_FILE_LABELS = 200;
 
 /** Where a fault happened: the `stage` label of logship_agent_errors_total. */
-const FAULT_STAGES = ['scan', 'open', 'read', 'checkpoint', 'state', 'spool', 'produce', 'rebuild', 'connect', 'topic'] as const;
+const FAULT_STAGES = [
+  'scan',
+  'open',
+  'read',
+  'build',
+  'stream',
+  'checkpoint',
+  'state',
+  'spool',
+  'produce',
+  'rebuild',
+  'connect',
+  'topic',
+] as const;
 /** What kind of fault: the `error_type` label. File system faults by errno, Kafka's by whether a retry can help. */
-const FAULT_TYPES = ['disk_full', 'permission', 'not_found', 'io', 'corrupt', 'kafka_retriable', 'kafka_non_retriable'] as const;
+const FAULT_TYPES = [
+  'disk_full',
+  'permission',
+  'not_found',
+  'io',
+  'corrupt',
+  'exception',
+  'kafka_retriable',
+  'kafka_non_retriable',
+] as const;
 type FaultType = (typeof FAULT_TYPES)[number];
 
 /** A state directory that keeps refusing writes is retried every second: loud once, then once a minute. */
 const STATE_STREAK = { first: 'error', every: 60, repeat: 'warn' } as const;
+
+/** A file that keeps failing is retried every poll: loud once, then every 100th time. */
+const READ_STREAK = { first: 'warn', every: 100, repeat: 'warn' } as const;
 
 /** The errno code of a file system error, looked for along the cause chain (our typed errors wrap it). */
 function errnoOf(err: unknown): string | undefined {
@@ -110,6 +136,7 @@ export function createAgentMetrics(log: Logger) {
 
   return {
     registry,
+    ...createLineEvents(registry, log, fault),
     lineRead(sourceType: string, bytes: number) {
       linesRead.inc({ source_type: sourceType });
       bytesRead.inc({ source_type: sourceType }, bytes);
@@ -191,8 +218,10 @@ export function createAgentMetrics(log: Logger) {
         fields: { path },
       });
     },
-    readFailed(path: string, err: unknown) {
-      fault({ stage: 'read', errorType: fsFaultType(err), message: 'read failed', err, fields: { path } });
+    /** Reading `path` threw (`consecutive` times in a row): retried on the next round. Not a file system error: a bug. */
+    readFailed(path: string, err: unknown, consecutive = 1) {
+      const errorType = errnoOf(err) === undefined ? 'exception' : fsFaultType(err);
+      fault({ stage: 'read', errorType, message: 'read failed', err, fields: { path }, consecutive, streak: READ_STREAK });
     },
     checkpointCorrupt(reason: string, movedTo: string) {
       fault({

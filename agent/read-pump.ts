@@ -14,7 +14,8 @@ export interface ReadPumpOptions {
   sources: () => Iterable<PumpSource>;
   /** Resolves when the batcher has room again. */
   waitForRoom: () => Promise<void>;
-  readFailed: (path: string, err: unknown) => void;
+  /** Reading `path` threw, `consecutive` times in a row; it is tried again on the next round. */
+  readFailed: (path: string, err: unknown, consecutive: number) => void;
   /** After each round (a rotation decision may want a checkpoint). */
   afterRound: () => void;
 }
@@ -33,6 +34,8 @@ export function createReadPump(o: ReadPumpOptions): ReadPump {
   let stopping = false;
   let rr = 0;
   let timer: NodeJS.Timeout | undefined;
+  /** Failures in a row per source, for how loud the next one is; a source that reads again starts over. */
+  const failing = new WeakMap<PumpSource, number>();
 
   /** One pass over every source from a moving start; whether any read data, whether any waits for room. */
   function round(): { progressed: boolean; blocked: boolean } {
@@ -48,9 +51,13 @@ export function createReadPump(o: ReadPumpOptions): ReadPump {
       try {
         r = t.readOnce();
       } catch (err) {
-        o.readFailed(t.path, err);
+        // One source failing must not stop the others, nor this round: it is tried again next round.
+        const n = (failing.get(t) ?? 0) + 1;
+        failing.set(t, n);
+        o.readFailed(t.path, err, n);
         continue;
       }
+      failing.delete(t);
       if (r === 'data') progressed = true;
       else if (r === 'blocked') blocked = true;
     }

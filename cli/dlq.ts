@@ -7,6 +7,7 @@ import { createKafkaProducer } from '../kafka/producer.js';
 import { readTopicRange } from '../kafka/topic-reader.js';
 import { originalOf, parseDeadLetter, type DeadLetter } from '../sink/dead-letter.js';
 import { configFlags, loadFromFlags, parse } from './shared.js';
+import { escapeControls, safeJson } from './terminal-text.js';
 
 const HELP = `Usage: logship dlq list [--json] [-c FILE]
        logship dlq replay [--dry-run] [-c FILE]
@@ -20,6 +21,13 @@ Examples:
   logship dlq list --json | jq .reason
   logship dlq replay
 `;
+
+/** A dead letter as `list` prints it. Its fields come from Kafka, anyone's text: never raw control characters. */
+export function letterLine(d: DeadLetter, json: boolean): string {
+  if (json) return safeJson(d) + '\n';
+  const where = `${d.source.topic}/${d.source.partition}/${d.source.offset}`;
+  return escapeControls(`${d.failed_at} ${d.stage} ${d.error_type} ${where} ${d.reason}`, { oneLine: true }) + '\n';
+}
 
 const REPLAY_GROUP = 'logship-dlq-replay';
 
@@ -42,11 +50,7 @@ export async function dlqCommand(argv: string[]): Promise<number> {
             ? JSON.stringify({ partition: rec.partition, offset: rec.offset, not_a_dead_letter: true }) + '\n'
             : `${rec.partition}/${rec.offset} (not a logship dead letter)\n`,
         );
-      if (values.json) process.stdout.write(JSON.stringify(d) + '\n');
-      else
-        process.stdout.write(
-          `${d.failed_at} ${d.stage} ${d.error_type} ${d.source.topic}/${d.source.partition}/${d.source.offset} ${d.reason}\n`,
-        );
+      process.stdout.write(letterLine(d, values.json === true));
     });
     process.stderr.write(
       `${r.count} dead letter(s) in ${cfg.kafka.dlq_topic}${r.complete ? '' : ' (timed out before the end of the topic: the list is incomplete)'}\n`,
@@ -56,6 +60,7 @@ export async function dlqCommand(argv: string[]): Promise<number> {
   if (sub === 'replay') {
     const dryRun = values['dry-run'] === true;
     const letters: DeadLetter[] = [];
+    let skipped = 0;
     const publish = async () => {
       if (dryRun || letters.length === 0) return;
       const p = createKafkaProducer(client, log);
@@ -80,12 +85,15 @@ export async function dlqCommand(argv: string[]): Promise<number> {
       cfg.kafka.dlq_topic,
       (rec) => {
         const d = parseDeadLetter(rec.value);
-        if (d) letters.push(d);
+        // A letter whose original was cut to fit the dead-letter topic holds only a prefix: replaying it would
+        // only be refused again. It stays in the DLQ (listed with its size), counted here.
+        if (d?.original_truncated) skipped++;
+        else if (d) letters.push(d);
       },
       dryRun ? {} : { groupId: REPLAY_GROUP, handled: publish },
     );
     process.stderr.write(
-      `${dryRun ? 'would replay' : 'replayed'} ${letters.length} dead letter(s) to ${cfg.kafka.topic}${r.complete ? '' : ' (timed out before the end of the dead-letter topic: run it again for the rest)'}\n`,
+      `${dryRun ? 'would replay' : 'replayed'} ${letters.length} dead letter(s) to ${cfg.kafka.topic}${skipped > 0 ? `; ${skipped} skipped: their original was cut to fit the dead-letter topic (original_truncated)` : ''}${r.complete ? '' : ' (timed out before the end of the dead-letter topic: run it again for the rest)'}\n`,
     );
     return EXIT.OK;
   }

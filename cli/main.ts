@@ -1,7 +1,8 @@
 // The `logship` process: argv -> command -> exit code (a long-running command exits from its signal handler).
-import { LogshipError, EXIT, errorMessage, exitCodeFor } from '../common/errors.js';
+import { EXIT, exitCodeFor } from '../common/errors.js';
 import { registerCodecs } from '../kafka/codecs.js';
 import { USAGE, commands } from './commands.js';
+import { fatalLine } from './fatal-line.js';
 
 async function main(argv: string[]): Promise<number> {
   // lz4 and zstd for every Kafka client of the process (kafkajs ships only gzip): once, before any client exists.
@@ -28,9 +29,7 @@ main(process.argv.slice(2)).then(
     if (code !== undefined && code >= 0) process.exitCode = code;
   },
   (err) => {
-    const code = exitCodeFor(err);
-    const label = err instanceof LogshipError ? err.code : 'error';
-    process.stderr.write(`logship: ${errorMessage(err)}${label !== 'error' ? ` (${label})` : ''}\n`);
-    process.exit(code);
+    process.stderr.write(fatalLine(err));
+    process.exit(exitCodeFor(err));
   },
 );

@@ -3,6 +3,8 @@
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { LogshipError } from '../common/errors.js';
+import { newLoadReport } from '../config/loader.js';
+import { childEnvironment, commandLineFor } from './child-env.js';
 import { configFlags, help, parse, startDaemon, streamConfig } from './shared.js';
 
 const HELP = `Usage: logship run [--source NAME] [-c FILE] [--set key=value]... [--quiet] -- COMMAND [ARGS...]
@@ -11,6 +13,11 @@ Runs COMMAND and ships its stdout and stderr as two streams (NAME/stdout, NAME/s
 spool; a line leaves the spool only when Kafka acknowledged it. The command's exit is recorded as an event,
 signals sent to logship are passed to the command, and logship exits with the command's exit code (128+N for
 signal N). The command's output is also copied to logship's own stdout/stderr unless --quiet.
+
+The command gets logship's environment without the LOGSHIP_* variables and without the variables a secret
+in the config reads (\${KAFKA_PW} in kafka.sasl.password). Its exit event carries process.command_line as
+run.command_line says: name (default: the command without its arguments, which can hold a password), full
+(the whole argv), or off (empty).
 
 Examples:
   logship run -- ./my-app --port 8080
@@ -26,7 +33,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new LogshipError('LOGSHIP_ERR_USAGE', 'run needs a command: logship run -- COMMAND [ARGS...]');
   const [cmd, ...args] = positionals;
   const source = values.source ?? path.basename(cmd);
-  const cfg = streamConfig(values, 'run', source);
+  const report = newLoadReport();
+  const cfg = streamConfig(values, 'run', source, false, report);
   const { createAgent } = await import('../agent/agent.js');
   // No onFatal: the wrapped command's life is not ours to end; the agent logs and keeps retrying.
   const {
@@ -41,11 +49,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   const out = agent.addStream(`${source}/stdout`, 'command');
   const err = agent.addStream(`${source}/stderr`, 'command');
-  const child = spawn(cmd, args, { stdio: ['inherit', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { stdio: ['inherit', 'pipe', 'pipe'], env: childEnvironment(process.env, report.secretEnv) });
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   if (!values.quiet) {
-    child.stdout.on('data', (d) => process.stdout.write(d));
-    child.stderr.on('data', (d) => process.stderr.write(d));
+    child.stdout.on('data', (d: Buffer) => process.stdout.write(d));
+    child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   }
   let childDone = false;
   for (const sig of FORWARDED) {
@@ -66,7 +74,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   await Promise.all([outEnded, errEnded]);
   childDone = true;
-  out.recordExit(first.code, first.signal, [cmd, ...args].join(' '));
+  out.recordExit(first.code, first.signal, commandLineFor(cfg.run.command_line, cmd, args));
   log.info({ code: first.code, signal: first.signal }, 'command exited; waiting for Kafka to acknowledge its output');
   return finish(first.signal ? 128 + (SIGNUM[first.signal] ?? 1) : (first.code ?? 1));
 }

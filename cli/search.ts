@@ -5,11 +5,13 @@ import { parseDuration } from '../common/units.js';
 import type { Es } from '../sink/es-client.js';
 import { formatHit, searchBody, type SearchOptions } from '../sink/search.js';
 import { configFlags, help, loadFromFlags, parse } from './shared.js';
+import { escapeControls, safeJson } from './terminal-text.js';
 
 const HELP = `Usage: logship search [QUERY] [--host H] [--source S] [--level L] [--since 15m] [--until 0m]
                       [--limit N] [--json] [--follow] [-c FILE]
 
-Prints matching lines, oldest first, as: time host source message.
+Prints matching lines, oldest first, as: time host source message. Control characters in a message (an
+ESC sequence) are printed escaped (\\u001b); newlines and tabs as they are.
 QUERY uses Elasticsearch's simple query syntax on the message ("a b" = both, a|b, -a, "exact phrase").
 Exit status as grep's: 0 when a line matched, 1 when none did, 2 on bad usage, 69 when Elasticsearch is
 unreachable. --follow prints new matches as they are indexed until Ctrl-C, then exits 0.
@@ -46,6 +48,11 @@ export async function runSearch(r: SearchRun): Promise<number> {
     if (f.hits.length > 0) after = f.hits[f.hits.length - 1].sort ?? after;
   }
   return EXIT.OK;
+}
+
+/** A hit as printed. Messages are anyone's text: never raw control characters on our stdout (terminal-text.ts). */
+export function hitLine(src: Record<string, unknown>, json: boolean): string {
+  return (json ? safeJson(src) : escapeControls(formatHit(src))) + '\n';
 }
 
 function stopOnSignal(): () => Promise<boolean> {
@@ -97,7 +104,7 @@ export async function searchCommand(argv: string[]): Promise<number> {
         limit,
       },
       follow: values.follow === true,
-      print: (src) => process.stdout.write((values.json ? JSON.stringify(src) : formatHit(src)) + '\n'),
+      print: (src) => process.stdout.write(hitLine(src, values.json === true)),
     });
   } finally {
     await es.close();

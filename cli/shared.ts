@@ -3,11 +3,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, secretsOf } from '../config/loader.js';
+import { loadConfig, newLoadReport, secretsOf, type LoadReport } from '../config/loader.js';
 import type { Config } from '../config/types.js';
 import { createLogger, redactText, type Logger } from '../common/logger.js';
 import { onShutdown } from '../common/signals.js';
 import { EXIT, LogshipError, exitCodeFor } from '../common/errors.js';
+import { fatalLine, noteSecrets } from './fatal-line.js';
 
 /** The package root (stack/, bin/), from dist/cli/ or cli/. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -18,7 +19,7 @@ const helpFlag = { help: { type: 'boolean', short: 'h' } } as const;
 /** node:util parseArgs (strict, with -h/--help) whose mistakes are usage errors (exit 2). */
 export function parse<O extends Options>(argv: string[], options: O, allowPositionals = true) {
   try {
-    return parseArgs({ args: argv, options: { ...options, ...helpFlag } as O & typeof helpFlag, allowPositionals, strict: true });
+    return parseArgs({ args: argv, options: { ...options, ...helpFlag }, allowPositionals, strict: true });
   } catch (err) {
     throw new LogshipError('LOGSHIP_ERR_USAGE', (err as Error).message);
   }
@@ -34,8 +35,16 @@ export interface ConfigValues {
   set?: string[];
 }
 
-export function loadFromFlags(values: ConfigValues, overrides: Array<[string, unknown]> = []): Config {
-  return loadConfig({ file: values.config, env: process.env, sets: values.set, overrides });
+/**
+ * The config of a command: its warnings go to stderr (redacted), its secrets to the process's last words
+ * (fatal-line.ts); `report` also receives the variables its secrets were read from.
+ */
+export function loadFromFlags(values: ConfigValues, overrides: Array<[string, unknown]> = [], report = newLoadReport()): Config {
+  const cfg = loadConfig({ file: values.config, env: process.env, sets: values.set, overrides, report });
+  const secrets = secretsOf(cfg);
+  noteSecrets(secrets);
+  for (const w of report.warnings) process.stderr.write(redactText(`logship: warning: ${w}\n`, secrets));
+  return cfg;
 }
 
 function safeName(name: string): string {
@@ -47,12 +56,13 @@ function safeName(name: string): string {
  * same host is never disturbed and a restarted capture with the same source name ships what its spool still
  * holds; no metrics port (the daemon agent owns it) unless given one with --set; no files unless `keepFiles`.
  */
-export function streamConfig(values: ConfigValues, kind: string, source: string, keepFiles = false): Config {
-  const base = loadFromFlags(values);
+export function streamConfig(values: ConfigValues, kind: string, source: string, keepFiles = false, report?: LoadReport): Config {
+  // Only for agent.data_dir; the load below says the warnings (once).
+  const base = loadConfig({ file: values.config, env: process.env, sets: values.set });
   const overrides: Array<[string, unknown]> = [['agent.data_dir', path.join(base.agent.data_dir, `${kind}-${safeName(source)}`)]];
   if (!(values.set ?? []).some((s) => s.startsWith('agent.metrics_listen='))) overrides.push(['agent.metrics_listen', '']);
   if (!keepFiles) overrides.push(['agent.files.include', []]);
-  return loadFromFlags(values, overrides);
+  return loadFromFlags(values, overrides, report);
 }
 
 export function help(text: string): number {
@@ -73,7 +83,7 @@ export function exitOnFatal(secrets: string[], stop: () => Promise<void>) {
   return (err: LogshipError) => {
     if (exiting) return;
     exiting = true;
-    process.stderr.write(redactText(`logship: ${err.message} (${err.code})\n`, secrets));
+    process.stderr.write(fatalLine(err, secrets));
     void stop()
       .catch(() => undefined)
       .finally(() => process.exit(exitCodeFor(err)));
@@ -89,7 +99,7 @@ export interface Daemon<S extends Service> {
   service: S;
   log: Logger;
   /** Stop gracefully and exit with `code` (a capture whose input ended); a signal meanwhile exits at once. */
-  finish(code: number): Promise<never>;
+  finish: (code: number) => Promise<never>;
 }
 
 export interface DaemonOptions<S extends Service> {
@@ -117,6 +127,8 @@ export interface DaemonOptions<S extends Service> {
 export async function startDaemon<S extends Service>(opts: DaemonOptions<S>): Promise<Daemon<S>> {
   const secrets = secretsOf(opts.cfg);
   const log = createLogger({ level: opts.level ?? opts.cfg.log_level, name: opts.name, secrets });
+  // Assigned once, after the fatal handler that reads it is made (create may already report a fatal error).
+  // eslint-disable-next-line prefer-const
   let service: S | undefined;
   const onFatal = exitOnFatal(secrets, async () => service?.stop(0));
   service = await opts.create(log, onFatal);

@@ -1,6 +1,7 @@
 // `logship test-output`: are Kafka and Elasticsearch reachable and usable with this config?
 import { EXIT, LogshipError, errorMessage, exitCodeFor } from '../common/errors.js';
-import { createLogger, redactText } from '../common/logger.js';
+import { createLogger } from '../common/logger.js';
+import { createRedactor, displayUrl } from '../common/redact.js';
 import { secretsOf } from '../config/loader.js';
 import { kafkaClientOptions } from '../kafka/options.js';
 import { createKafkaProducer } from '../kafka/producer.js';
@@ -27,9 +28,12 @@ export async function testOutputCommand(argv: string[]): Promise<number> {
   const cfg = loadFromFlags(values);
   const secrets = secretsOf(cfg);
   const log = createLogger({ level: 'error', name: 'test-output', secrets });
+  // Every line is redacted (a client's error may quote the URL it was given), and the URL is shown without its password.
+  const redact = createRedactor(secrets);
+  const esUrl = displayUrl(cfg.elasticsearch.url);
   let exit: number = EXIT.OK;
   const say = (ok: boolean, what: string, err?: unknown) => {
-    process.stdout.write(redactText(`${ok ? 'ok  ' : 'FAIL'} ${what}\n`, secrets));
+    process.stdout.write(redact(`${ok ? 'ok  ' : 'FAIL'} ${what}\n`));
     // The worst failure decides: a config problem (78) over an unavailable service (69).
     if (!ok) exit = Math.max(exit, err instanceof LogshipError && exitCodeFor(err) === EXIT.CONFIG ? EXIT.CONFIG : EXIT.UNAVAILABLE);
   };
@@ -61,11 +65,11 @@ export async function testOutputCommand(argv: string[]): Promise<number> {
     const es = createEs(cfg);
     try {
       const info = await es.info();
-      say(true, `elasticsearch ${cfg.elasticsearch.url}: version ${info.version}, cluster ${info.clusterName}`);
+      say(true, `elasticsearch ${esUrl}: version ${info.version}, cluster ${info.clusterName}`);
       const has = await es.getIndexTemplate(templateName(cfg));
       say(has, `elasticsearch: index template ${templateName(cfg)} ${has ? 'present' : 'missing (the sink installs it at start)'}`);
     } catch (err) {
-      say(false, `elasticsearch ${cfg.elasticsearch.url}: ${errorMessage(err).replace(/^Elasticsearch at \S+: /, '')}`, err);
+      say(false, `elasticsearch ${esUrl}: ${errorMessage(err).replace(/^Elasticsearch at \S+: /, '')}`, err);
     } finally {
       await es.close();
     }

@@ -1,7 +1,9 @@
 // The event: the only wire shape between agent and sink. Its field names are ECS names, so the sink indexes
 // the event as the document with no renaming. `v` is the wire version; the sink refuses versions it does not know.
+import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { LogshipError } from './errors.js';
+import { jsonShapeProblem, type JsonLimits } from './json-bounds.js';
 
 export const EVENT_VERSION = 1;
 
@@ -21,6 +23,12 @@ export interface LogEvent {
     truncated?: boolean;
     /** Set when the line was not valid UTF-8; invalid bytes were replaced by U+FFFD. */
     invalid_utf8?: boolean;
+    /** Why a JSON line was not parsed (outside agent.json_max_depth / json_max_keys): it is a plain message. */
+    json_error?: string;
+    /** The line's own time, when it was outside the plausible window and the read time was used instead. */
+    original_timestamp?: string;
+    /** Why the event could not be built as usual (an unexpected failure): it is the plain line. */
+    build_error?: string;
   };
   logship: {
     source: { type: SourceType; name: string; identity: string };
@@ -57,23 +65,43 @@ function isObj(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-/** Decodes and validates a record value. Throws LOGSHIP_ERR_EVENT_DECODE with a reason a human can act on. */
-export function decodeEvent(value: Buffer | string | null): LogEvent {
+/**
+ * The shape a record value may have before it is parsed: deep enough for any event our agent writes (its JSON
+ * lines are bounded at 20 levels by default, one more under `json`), wide enough for any, and far from what
+ * overflows the stack when the document is serialized again (JSON.stringify recurses).
+ */
+export const EVENT_JSON_LIMITS: JsonLimits = { maxDepth: 32, maxKeys: 10_000 };
+
+/**
+ * Decodes and validates a record value. Throws LOGSHIP_ERR_EVENT_DECODE with a reason a human can act on. A value
+ * that is not valid UTF-8 is refused rather than decoded with U+FFFD (our agent never writes one; the dead letter
+ * keeps the bytes as they were), and so is one nested or wide past `limits`, before JSON.parse sees it.
+ */
+export function decodeEvent(value: Buffer | string | null, limits: JsonLimits = EVENT_JSON_LIMITS): LogEvent {
   if (value === null || value.length === 0) fail('empty record value');
+  // JSON exchanged between systems must be UTF-8 (RFC 8259, 8.1).
+  if (typeof value !== 'string' && !isUtf8(value)) fail('not JSON: not valid UTF-8');
+  const text = typeof value === 'string' ? value : value.toString('utf8');
+  const shape = jsonShapeProblem(text, limits);
+  if (shape) fail(`JSON ${shape}`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
     fail(`not JSON: ${(err as Error).message}`);
   }
   if (!isObj(parsed)) fail('not a JSON object');
   const e = parsed;
-  if (e.v !== EVENT_VERSION) fail(`unknown event version ${JSON.stringify(e.v)} (this sink reads version ${EVENT_VERSION})`);
+  // String(1e400) is Infinity, where JSON.stringify would say null.
+  const v = typeof e.v === 'number' ? String(e.v) : JSON.stringify(e.v);
+  if (e.v !== EVENT_VERSION) fail(`unknown event version ${v} (this sink reads version ${EVENT_VERSION})`);
   if (typeof e['@timestamp'] !== 'string' || Number.isNaN(Date.parse(e['@timestamp']))) fail('missing or invalid @timestamp');
   if (typeof e.message !== 'string') fail('missing message');
   if (!isObj(e.event) || typeof e.event.id !== 'string' || e.event.id.length === 0) fail('missing event.id');
   if (!isObj(e.host) || typeof e.host.name !== 'string') fail('missing host.name');
   if (!isObj(e.log) || typeof e.log.offset !== 'number') fail('missing log.offset');
+  // 1e400 parses as Infinity, which JSON.stringify writes as null.
+  if (!Number.isFinite(e.log.offset)) fail('log.offset is not a finite number');
   if (!isObj(e.logship) || !isObj(e.logship.source) || typeof e.logship.source.identity !== 'string') fail('missing logship.source');
   return e as unknown as LogEvent;
 }

@@ -1,14 +1,11 @@
-// Our own logs: JSON on stderr (stdout is for data), with configured secrets redacted before they are written.
+// Our own logs: JSON on stderr (stdout is for data), with configured secrets and URL passwords redacted
+// (common/redact.ts) from each line before it is written.
 import { pino, type Logger } from 'pino';
 import { Writable } from 'node:stream';
+import { createRedactor } from './redact.js';
 
 export type { Logger };
-
-export function redactText(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
-}
+export { redactText } from './redact.js';
 
 /**
  * The process's logger is named after its command (`name`: agent, sink, demo...). A part of the process logs
@@ -22,14 +19,14 @@ export function componentLogger(log: Logger, component: string): Logger {
 export function createLogger(
   opts: { level?: string; name?: string; secrets?: string[]; destination?: NodeJS.WritableStream } = {},
 ): Logger {
-  const secrets = opts.secrets ?? [];
+  const redact = createRedactor(opts.secrets ?? []);
   const dest = opts.destination ?? process.stderr;
   const pretty = dest === process.stderr && process.stderr.isTTY === true;
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      let line = secrets.length > 0 ? redactText(chunk.toString('utf8'), secrets) : chunk.toString('utf8');
+      let line = redact(chunk.toString('utf8'));
       if (pretty) line = prettyLine(line);
-      dest.write(line, cb as () => void);
+      dest.write(line, cb);
     },
   });
   return pino(
@@ -46,7 +43,7 @@ function prettyLine(line: string): string {
     const { time, level, msg, pid: _pid, name, component, ...rest } = o;
     const extra = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
     const label = [name, component].filter(Boolean).join('/');
-    return `${String(time).slice(11, 23)} ${LEVELS[level as number] ?? level} ${label ? `[${label}] ` : ''}${msg}${extra}\n`;
+    return `${String(time).slice(11, 23)} ${LEVELS[level as number] ?? String(level)} ${label ? `[${label}] ` : ''}${String(msg)}${extra}\n`;
   } catch {
     return line;
   }

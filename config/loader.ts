@@ -3,8 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { LogshipError } from '../common/errors.js';
-import { coerceLeaf, defaultsOf, leaves, schema, type Leaf, type Node, type StringLeaf } from './schema.js';
+import { displayUrl, redactText } from '../common/redact.js';
+import { coerceLeaf, defaultsOf, leaves, schema, type Leaf, type Node } from './schema.js';
+import { readSecretFile } from './secret-files.js';
+import { secretLeaves, secretsOf } from './secrets.js';
 import type { Config } from './types.js';
+
+export { redactedConfig, secretsOf } from './secrets.js';
 
 export interface ConfigProblem {
   path: string;
@@ -20,7 +25,18 @@ export interface LoadOptions {
   sets?: string[];
   /** Applied after everything else: typed values from dedicated CLI flags. */
   overrides?: Array<[string, unknown]>;
+  /** Filled in while loading: what a caller may want besides the config. */
+  report?: LoadReport;
 }
+
+export interface LoadReport {
+  /** Problems that do not stop the config from loading (a secret file others can read). */
+  warnings: string[];
+  /** Environment variables that `${VAR}` in a secret value read (KAFKA_PW of `password: ${KAFKA_PW}`). */
+  secretEnv: Set<string>;
+}
+
+export const newLoadReport = (): LoadReport => ({ warnings: [], secretEnv: new Set() });
 
 /** The environment variable that overrides a key: agent.batch.linger_ms -> LOGSHIP_AGENT_BATCH_LINGER_MS. */
 export function envNameFor(path: string): string {
@@ -29,10 +45,18 @@ export function envNameFor(path: string): string {
 
 const INTERP = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}/g;
 
-export function interpolate(text: string, env: Record<string, string | undefined>, path: string, problems: ConfigProblem[]): string {
+export function interpolate(
+  text: string,
+  env: Record<string, string | undefined>,
+  path: string,
+  problems: ConfigProblem[],
+  referenced?: (name: string) => void,
+): string {
   return text.replace(INTERP, (whole, name: string | undefined, def: string | undefined) => {
     if (whole === '$$') return '$';
-    const v = env[name!];
+    referenced?.(name!);
+    // Own properties only: ${constructor} or ${toString} must not find Object.prototype's.
+    const v = Object.hasOwn(env, name!) ? env[name!] : undefined;
     if (v !== undefined && v !== '') return v;
     if (def !== undefined) return def;
     problems.push({ path, reason: `environment variable ${name} is not set (use \${${name}:-default} for a default)` });
@@ -40,11 +64,18 @@ export function interpolate(text: string, env: Record<string, string | undefined
   });
 }
 
-function interpolateTree(v: unknown, env: Record<string, string | undefined>, path: string, problems: ConfigProblem[]): unknown {
-  if (typeof v === 'string') return interpolate(v, env, path, problems);
-  if (Array.isArray(v)) return v.map((x, i) => interpolateTree(x, env, `${path}[${i}]`, problems));
+type Env = Record<string, string | undefined>;
+
+/** Keys whose value is a secret: the variables their ${VAR}s read are reported (`run` keeps them from its child). */
+const SECRET_PATHS = new Set(secretLeaves().map(([p]) => p));
+
+function interpolateTree(v: unknown, env: Env, path: string, problems: ConfigProblem[], secretEnv?: Set<string>): unknown {
+  if (typeof v === 'string') return interpolate(v, env, path, problems, SECRET_PATHS.has(path) ? (n) => secretEnv?.add(n) : undefined);
+  if (Array.isArray(v)) return v.map((x, i) => interpolateTree(x, env, `${path}[${i}]`, problems, secretEnv));
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolateTree(x, env, path ? `${path}.${k}` : k, problems)]));
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [k, interpolateTree(x, env, path ? `${path}.${k}` : k, problems, secretEnv)]),
+    );
   }
   return v;
 }
@@ -58,7 +89,8 @@ function merge(node: Node, target: Record<string, unknown>, raw: unknown, path: 
   }
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     const p = path ? `${path}.${k}` : k;
-    const child = node.fields[k];
+    // Own properties only: a key `constructor`, `toString` or `__proto__` is unknown, not Object.prototype's.
+    const child = Object.hasOwn(node.fields, k) ? node.fields[k] : undefined;
     if (!child) {
       const near = Object.keys(node.fields).find((f) => similar(f, k));
       problems.push({ path: p, reason: `unknown key${near ? ` (did you mean ${path ? `${path}.` : ''}${near}?)` : ''}` });
@@ -83,7 +115,7 @@ function similar(a: string, b: string): boolean {
   if (a === b) return false;
   if (Math.abs(a.length - b.length) > 2) return false;
   // Levenshtein distance <= 2, enough to catch a misspelt key.
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++)
     for (let j = 1; j <= b.length; j++)
@@ -105,22 +137,20 @@ function setPath(cfg: Record<string, unknown>, path: string, value: unknown, pro
   else problems.push({ path, reason: `${r.reason} (from ${origin})` });
 }
 
-function readSecretFiles(cfg: Config, problems: ConfigProblem[]) {
+function readSecretFiles(cfg: Config, problems: ConfigProblem[], warnings: string[]) {
   const pairs: Array<[Record<string, unknown>, string, string, string]> = [
-    [cfg.kafka.sasl as unknown as Record<string, unknown>, 'password', 'password_file', 'kafka.sasl'],
-    [cfg.elasticsearch as unknown as Record<string, unknown>, 'password', 'password_file', 'elasticsearch'],
-    [cfg.elasticsearch as unknown as Record<string, unknown>, 'api_key', 'api_key_file', 'elasticsearch'],
+    [cfg.kafka.sasl, 'password', 'password_file', 'kafka.sasl'],
+    [cfg.elasticsearch, 'password', 'password_file', 'elasticsearch'],
+    [cfg.elasticsearch, 'api_key', 'api_key_file', 'elasticsearch'],
   ];
   for (const [obj, key, fileKey, prefix] of pairs) {
     const f = obj[fileKey] as string;
     if (!f) continue;
-    try {
-      obj[key] = readFileSync(f, 'utf8').trim();
-    } catch (err) {
-      problems.push({
-        path: `${prefix}.${fileKey}`,
-        reason: `cannot read ${f}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      });
+    const r = readSecretFile(f);
+    if (!r.ok) problems.push({ path: `${prefix}.${fileKey}`, reason: r.reason });
+    else {
+      obj[key] = r.value;
+      if (r.warning) warnings.push(`${prefix}.${fileKey}: ${r.warning}`);
     }
   }
 }
@@ -148,7 +178,7 @@ function crossChecks(cfg: Config, problems: ConfigProblem[]) {
     const u = new URL(cfg.elasticsearch.url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
   } catch {
-    problems.push({ path: 'elasticsearch.url', reason: `"${cfg.elasticsearch.url}" is not an http(s) URL` });
+    problems.push({ path: 'elasticsearch.url', reason: `"${displayUrl(cfg.elasticsearch.url)}" is not an http(s) URL` });
   }
   if (!/^[a-z0-9][a-z0-9_.-]*$/.test(cfg.elasticsearch.index_prefix))
     problems.push({
@@ -181,6 +211,7 @@ function crossChecks(cfg: Config, problems: ConfigProblem[]) {
 
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? {};
+  const report = opts.report ?? newLoadReport();
   const problems: ConfigProblem[] = [];
   const cfg = defaultsOf(schema) as Record<string, unknown>;
   let text = opts.text;
@@ -207,11 +238,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
         },
       );
     }
-    const raw = interpolateTree(doc.toJS(), env, '', problems);
+    const raw = interpolateTree(doc.toJS(), env, '', problems, report.secretEnv);
     merge(schema, cfg, raw, '', problems);
   }
   for (const [path] of leaves()) {
-    const v = env[envNameFor(path)];
+    const v = Object.hasOwn(env, envNameFor(path)) ? env[envNameFor(path)] : undefined;
     if (v !== undefined && v !== '') setPath(cfg, path, v, problems, envNameFor(path));
   }
   for (const s of opts.sets ?? []) {
@@ -224,63 +255,16 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   for (const [path, value] of opts.overrides ?? []) setPath(cfg, path, value, problems, 'command line');
   const typed = cfg as unknown as Config;
-  if (problems.length === 0) readSecretFiles(typed, problems);
+  if (problems.length === 0) readSecretFiles(typed, problems, report.warnings);
   if (problems.length === 0) crossChecks(typed, problems);
   if (problems.length > 0) {
+    // A reason may quote a value (`"..." is not host:port`): never one of the secrets set so far.
+    const secrets = secretsOf(typed);
+    for (const p of problems) p.reason = redactText(p.reason, secrets);
     const where = opts.file ? `${opts.file}: ` : '';
     throw new LogshipError('LOGSHIP_ERR_CONFIG_INVALID', `${where}${problems.map((p) => `${p.path}: ${p.reason}`).join('; ')}`, {
       details: { problems },
     });
   }
   return typed;
-}
-
-/** The string leaves the schema marks secret, with their paths. */
-function secretLeaves(): Array<[string, StringLeaf]> {
-  return leaves().filter((e): e is [string, StringLeaf] => e[1].kind === 'string' && e[1].secret !== undefined);
-}
-
-function valueAt(cfg: unknown, path: string): string {
-  return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], cfg) as string;
-}
-
-/** Secrets in a config (the values of the keys the schema marks secret), for redaction before anything is logged or printed. */
-export function secretsOf(cfg: Config): string[] {
-  return secretLeaves()
-    .map(([path, leaf]) => (leaf.secret === 'url-password' ? urlPassword(valueAt(cfg, path)) : valueAt(cfg, path)))
-    .filter((s) => s.length > 0);
-}
-
-/** The password of an https://user:password@host URL (the client sends it as basic auth; it must not be logged either). */
-function urlPassword(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).password);
-  } catch {
-    return '';
-  }
-}
-
-/** scheme://user:password@host... with the password replaced (the last @ of the authority ends the user info). */
-function redactUrlPassword(url: string): string {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(url);
-  const at = m ? m[2].lastIndexOf('@') : -1;
-  const colon = m && at > 0 ? m[2].slice(0, at).indexOf(':') : -1;
-  if (!m || colon < 0) return url;
-  return `${m[1]}${m[2].slice(0, colon)}:[redacted]${m[2].slice(at)}${m[3]}`;
-}
-
-/** A copy safe to print: secret values replaced. */
-export function redactedConfig(cfg: Config): Config {
-  const copy = JSON.parse(JSON.stringify(cfg)) as Record<string, unknown>;
-  for (const [path, leaf] of secretLeaves()) {
-    const parts = path.split('.');
-    let t = copy;
-    for (const p of parts.slice(0, -1)) t = t[p] as Record<string, unknown>;
-    const key = parts[parts.length - 1];
-    const v = t[key] as string;
-    if (!v) continue;
-    if (leaf.secret === true) t[key] = '[redacted]';
-    else if (urlPassword(v)) t[key] = redactUrlPassword(v);
-  }
-  return copy as unknown as Config;
 }

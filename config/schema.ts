@@ -177,6 +177,10 @@ export const schema = obj('logship configuration', {
       timeout_ms: ms(1000, 'An event waiting for continuation lines is sent after this long without one.', 1),
     }),
     json: oneOf('auto', ['auto', 'off'], 'auto: a line that is a JSON object is parsed into `json` and its time and level used.'),
+    json_max_depth: int(20, 'Deeper JSON lines are sent unparsed and marked log.json_error.', { min: 1, unit: 'count' }),
+    json_max_keys: int(1000, 'JSON lines with more members, any depth, are sent unparsed (log.json_error).', { min: 1, unit: 'count' }),
+    timestamp_max_past_ms: ms(365 * 86_400_000, 'A line time further before its read time gives way to it (log.original_timestamp).'),
+    timestamp_max_future_ms: ms(86_400_000, 'A line time further after its read time gives way to it (clock skew).'),
     batch: obj('Batches sent to Kafka.', {
       max_events: int(2000, 'Events per produce request.', { min: 1, unit: 'count' }),
       max_bytes: bytes(1024 * 1024, 'Bytes per produce request.', 1024),
@@ -201,6 +205,13 @@ export const schema = obj('logship configuration', {
       'When the spool is full: block (push back on the pipe) or drop newest lines (counted).',
     ),
   }),
+  run: obj('`logship run -- COMMAND`: a wrapped command.', {
+    command_line: oneOf(
+      'name',
+      ['full', 'name', 'off'],
+      "What the command's exit event carries in process.command_line: full (the whole argv, which can hold a password or token given as an argument), name (the command without its arguments), off (empty).",
+    ),
+  }),
   sink: obj('The sink: a Kafka consumer group that bulk-indexes into Elasticsearch.', {
     group_id: str('logship-sink', 'Kafka consumer group.'),
     from_beginning: bool(true, 'A group with no committed offset starts at the earliest record.'),
@@ -215,6 +226,11 @@ export const schema = obj('logship configuration', {
     session_timeout_ms: ms(30000, 'Kafka consumer session timeout.', 6000),
     metrics_listen: str('127.0.0.1:9465', 'host:port for /metrics, /healthz and /readyz. Empty: off.'),
     shutdown_grace_ms: ms(15000, 'On SIGTERM, time to finish in-flight bulk requests and commit.'),
+    max_decompressed_batch_bytes: bytes(
+      64 * 1024 * 1024,
+      'Most a compressed record batch may decompress to; a larger one (a decompression bomb) is not decompressed: its records go to the DLQ with the reason.',
+      1024 * 1024,
+    ),
   }),
 });
 
@@ -277,7 +293,7 @@ function describe(v: unknown): string {
 
 export function defaultsOf(node: Node): unknown {
   if (node.kind === 'object') return Object.fromEntries(Object.entries(node.fields).map(([k, v]) => [k, defaultsOf(v)]));
-  return Array.isArray(node.default) ? [...node.default] : node.default;
+  return Array.isArray(node.default) ? [...(node.default as unknown[])] : node.default;
 }
 
 /** Every leaf path with its declaration, in schema order. */

@@ -1,8 +1,12 @@
-// Topic administration both sides need: create what is missing, describe a topic's offsets.
+// Topic administration both sides need: create what is missing, describe a topic's offsets and its size limit.
+import kafkajs from 'kafkajs';
 import type { Logger } from '../common/logger.js';
 import { createKafka } from './client.js';
 import { kafkaError } from './errors.js';
 import type { KafkaClientOptions } from './options.js';
+
+// kafkajs is CommonJS and Node's ESM loader does not see ConfigResourceTypes as a named export.
+const { ConfigResourceTypes } = kafkajs;
 
 export async function ensureTopics(
   opts: KafkaClientOptions,
@@ -38,6 +42,24 @@ export async function describeTopic(opts: KafkaClientOptions, log: Logger, topic
     await admin.connect();
     const offsets = await admin.fetchTopicOffsets(topic);
     return { topic, partitions: offsets.map((o) => ({ partition: o.partition, high: o.high, low: o.low })) };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** The topic's effective max.message.bytes (its own setting or the broker's default), or undefined when not reported. */
+export async function topicMaxMessageBytes(opts: KafkaClientOptions, log: Logger, topic: string): Promise<number | undefined> {
+  const admin = createKafka(opts, log).admin();
+  try {
+    await admin.connect();
+    const r = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+    });
+    const v = Number(r.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+    return Number.isInteger(v) && v > 0 ? v : undefined;
+  } catch (err) {
+    throw kafkaError(err, opts.brokers);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -3,14 +3,18 @@ import type { Consumer as KConsumer } from 'kafkajs';
 import { sleep } from '../common/backoff.js';
 import type { Logger } from '../common/logger.js';
 import { createKafka } from './client.js';
+import { registerCodecs, setMaxDecompressedBatchBytes } from './codecs.js';
 import { isGroupChange, rootCause } from './errors.js';
 import type { KafkaClientOptions } from './options.js';
+import { refusalOf, type BatchRefusal } from './refused-batch.js';
 
 export interface InRecord {
   partition: number;
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
+  /** Set when the record's compressed batch was not decompressed (too large, or corrupt): key and value are empty. */
+  refused?: BatchRefusal;
 }
 
 export interface BatchControl {
@@ -31,7 +35,9 @@ export type BatchHandler = (topic: string, partition: number, records: InRecord[
 export type ConsumerFault =
   | { kind: 'commit_retry'; err: unknown; partition: number; offset: string; attempt: number }
   | { kind: 'restart_failed'; err: unknown; attempt: number }
-  | { kind: 'disconnect_failed'; err: unknown };
+  | { kind: 'disconnect_failed'; err: unknown }
+  /** A compressed record batch was not decompressed: its records are handed over as refused. */
+  | { kind: 'batch_refused'; partition: number; refusal: BatchRefusal };
 
 export interface ConsumerOptions {
   groupId: string;
@@ -40,6 +46,8 @@ export interface ConsumerOptions {
   sessionTimeoutMs: number;
   concurrency: number;
   maxWaitMs: number;
+  /** The most one compressed record batch may decompress to; a larger one is refused (kafka/codecs.ts). */
+  maxDecompressedBatchBytes?: number;
   /**
    * After the group accepted a commit: `offset` is the last record done (the committed offset is offset + 1), `lag`
    * the records behind the partition's high watermark as of the batch's fetch.
@@ -60,6 +68,9 @@ export interface GroupConsumer {
 }
 
 export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptions, log: Logger): GroupConsumer {
+  // Bounded decompression for every codec, whoever registered the codecs (or did not).
+  registerCodecs();
+  if (o.maxDecompressedBatchBytes !== undefined) setMaxDecompressedBatchBytes(o.maxDecompressedBatchBytes);
   const kafka = createKafka(client, log, { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 });
   const consumer: KConsumer = kafka.consumer({
     groupId: o.groupId,
@@ -105,15 +116,26 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: o.concurrency,
+    // kafkajs' payload functions are closures (no `this`), so taking them apart is safe.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     eachBatch: async ({ batch, resolveOffset, heartbeat, isStale, commitOffsetsIfNecessary }) => {
       if (batch.messages.length === 0) return;
-      const records: InRecord[] = batch.messages.map((m) => ({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
+      const seen = new Set<BatchRefusal>();
+      const records: InRecord[] = batch.messages.map((m) => {
+        const refused = refusalOf(m.value);
+        if (!refused) return { partition: batch.partition, offset: m.offset, key: m.key, value: m.value };
+        if (!seen.has(refused)) {
+          seen.add(refused);
+          o.onFault({ kind: 'batch_refused', partition: batch.partition, refusal: refused });
+        }
+        return { partition: batch.partition, offset: m.offset, key: null, value: null, refused };
+      });
       let committed: bigint | undefined;
       const commitUpTo = async (upTo: string) => {
         // Commit first, then move the fetch position: a crash in between re-delivers (409s), never skips.
         const next = BigInt(upTo) + 1n;
         if (committed !== undefined && next <= committed) return;
-        await commit(commitOffsetsIfNecessary as never, batch.topic, batch.partition, next.toString());
+        await commit(commitOffsetsIfNecessary, batch.topic, batch.partition, next.toString());
         committed = next;
         const lag = Math.max(0, Number(BigInt(batch.highWatermark) - next));
         resolveOffset(upTo);

@@ -89,3 +89,10 @@ export function isGroupChange(e: KafkaErr): boolean {
     e?.type ?? '',
   );
 }
+
+/** Kafka refused a record or batch as larger than the topic or broker takes: sending the same again cannot help. */
+export function isTooLargeForKafka(err: unknown): boolean {
+  for (let e = err as KafkaErr | undefined, depth = 0; e && depth < 8; e = e.cause as KafkaErr | undefined, depth++)
+    if (e.type === 'MESSAGE_TOO_LARGE' || e.type === 'RECORD_LIST_TOO_LARGE') return true;
+  return false;
+}

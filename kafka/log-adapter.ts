@@ -7,8 +7,9 @@ export function kafkaLogCreator(log: Logger) {
     ({ level, log: entry }: { namespace: string; level: number; label: string; log: { message: string } & Record<string, unknown> }) => {
       const { message, timestamp: _t, logger: _l, ...rest } = entry;
       const fields = { component: 'kafkajs', ...rest };
-      if (level === logLevel.ERROR) log.warn(fields, message);
-      else if (level === logLevel.WARN) log.info(fields, message);
+      // kafkajs passes its logLevel enum's numbers; compared as numbers.
+      if (level === (logLevel.ERROR as number)) log.warn(fields, message);
+      else if (level === (logLevel.WARN as number)) log.info(fields, message);
       else log.debug(fields, message);
     };
 }

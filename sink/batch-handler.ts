@@ -1,16 +1,14 @@
 // One partition batch from start to end: decode, dead-letter what cannot be decoded, bulk-index the rest, dead-letter
 // what Elasticsearch refused, and commit only past records that are done (indexed, duplicate or dead-lettered).
 // The group is heartbeaten for as long as the batch is in hand; a long batch commits its done prefix as it goes.
-import { decodeEvent } from '../common/event.js';
-import { errorMessage, LogshipError } from '../common/errors.js';
 import type { BatchControl, BatchHandler, InRecord } from '../kafka/consumer.js';
-import type { IndexItem } from './bulk.js';
 import { createCommitTracker } from './commit-tracker.js';
 import { makeDeadLetter, type DeadLetter } from './dead-letter.js';
 import type { PublishDeadLetters } from './dlq-publisher.js';
 import type { Es } from './es-client.js';
 import { indexAll, type Limiter } from './indexer.js';
 import type { BatchAbort, SinkMetrics } from './metrics.js';
+import { decodeBatch } from './record-decoder.js';
 
 /** What the bulk answers say about Elasticsearch, for /readyz: shared with the sink's wiring. */
 export interface EsState {
@@ -41,24 +39,6 @@ export interface BatchWorker {
   handle: BatchHandler;
   /** Batches in hand. */
   readonly active: number;
-}
-
-/** Records as bulk items, and the dead letters of those that do not decode. */
-export function decodeBatch(topic: string, partition: number, records: InRecord[]): { items: IndexItem[]; letters: DeadLetter[] } {
-  const items: IndexItem[] = [];
-  const letters: DeadLetter[] = [];
-  for (const r of records) {
-    const key = r.key ? r.key.toString('utf8') : null;
-    try {
-      items.push({ event: decodeEvent(r.value), ref: { partition, offset: r.offset }, raw: r.value!, key });
-    } catch (err) {
-      const reason = err instanceof LogshipError ? err.message : errorMessage(err);
-      letters.push(
-        makeDeadLetter({ raw: r.value, reason, stage: 'decode', errorType: 'decode_error', topic, partition, offset: r.offset, key }),
-      );
-    }
-  }
-  return { items, letters };
 }
 
 /**
@@ -130,7 +110,7 @@ export function createBatchHandler(d: BatchHandlerDeps): BatchWorker {
       }
     };
     try {
-      const { items, letters } = decodeBatch(topic, partition, records);
+      const { items, letters } = decodeBatch(topic, partition, records, d.indexPrefix);
       // Undecodable records first, so they do not hold the commit back while the rest is indexed.
       await deadLetter(letters);
       const res = await indexAll(items, {

@@ -10,16 +10,27 @@ export interface IndexItem {
   raw: Buffer;
   /** The original record key (the dead letter keeps it, so a replay lands on the same partition). */
   key: string | null;
+  /** The item's two bulk lines, when built ahead (bulkLines); else built with the request. */
+  lines?: string;
 }
 
-/** The document is the event minus the wire version. `create` with `_id` = event id: a re-delivery is a 409. */
+/**
+ * The action and document lines of one item. The document is the event minus the wire version; `create` with `_id`
+ * = event id, so a re-delivery is a 409. Throws when the document cannot be serialized (JSON.stringify recurses).
+ */
+export function bulkLines(it: IndexItem, indexPrefix: string): string {
+  const { v: _v, ...doc } = it.event;
+  return (
+    JSON.stringify({ create: { _index: indexFor(indexPrefix, it.event['@timestamp']), _id: it.event.event.id } }) +
+    '\n' +
+    JSON.stringify(doc) +
+    '\n'
+  );
+}
+
 export function bulkBody(items: IndexItem[], indexPrefix: string): string {
   let out = '';
-  for (const it of items) {
-    const { v: _v, ...doc } = it.event;
-    out += JSON.stringify({ create: { _index: indexFor(indexPrefix, it.event['@timestamp']), _id: it.event.event.id } }) + '\n';
-    out += JSON.stringify(doc) + '\n';
-  }
+  for (const it of items) out += it.lines ?? bulkLines(it, indexPrefix);
   return out;
 }
 

@@ -6,14 +6,26 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Logger } from '../common/logger.js';
 import { createFaultReporter } from '../common/internal-events.js';
 import type { ConsumerFault } from '../kafka/consumer.js';
+import type { DeadLetter } from './dead-letter.js';
 
-const STAGES = ['bulk', 'dead_letter', 'commit', 'heartbeat', 'consumer', 'template', 'topics', 'retention'] as const;
+const STAGES = ['bulk', 'dead_letter', 'commit', 'heartbeat', 'consumer', 'decompress', 'template', 'topics', 'retention'] as const;
 /**
  * unavailable: no answer, or an error retrying may fix (a broker or Elasticsearch away); refused: the group said no
  * (a rebalance); crashed: the consumer stopped; item_refused / request_failed: a bulk retry of items refused one by
- * one (429, 5xx in a 200 answer) or of a whole request that failed.
+ * one (429, 5xx in a 200 answer) or of a whole request that failed; too_large: a compressed batch past the
+ * decompression bound, or a dead letter Kafka refused as too large (cut further and sent again); corrupt: a
+ * compressed batch that does not decompress; unpublishable: a dead letter Kafka refused even in its minimal form.
  */
-const ERROR_TYPES = ['unavailable', 'refused', 'crashed', 'item_refused', 'request_failed'] as const;
+const ERROR_TYPES = [
+  'unavailable',
+  'refused',
+  'crashed',
+  'item_refused',
+  'request_failed',
+  'too_large',
+  'corrupt',
+  'unpublishable',
+] as const;
 
 /** Why a batch stops before every record is done: its unfinished records are not committed. */
 export type BatchAbort = 'heartbeat_refused' | 'commit_refused' | 'partition_reassigned' | 'shutdown';
@@ -39,6 +51,11 @@ export function createSinkMetrics(log: Logger) {
     ['scope'],
   );
   const bulks = c('logship_sink_bulk_requests_total', 'Bulk requests, by outcome.', ['outcome']);
+  const cutLetters = c(
+    'logship_sink_dead_letters_truncated_total',
+    "Dead letters published cut to fit the dead-letter topic's max.message.bytes: cut = original (its start kept) or minimal (only the reason and source).",
+    ['cut'],
+  );
   const abandoned = c(
     'logship_sink_records_abandoned_total',
     'Records left unfinished (rebalance, shutdown) and not committed: their next owner consumes them again.',
@@ -85,7 +102,7 @@ export function createSinkMetrics(log: Logger) {
       dead.inc({ stage });
       log.warn({ stage, reason, partition, offset }, 'record sent to the dead-letter topic');
     },
-    bulk(docs: number, ms: number, outcome: string) {
+    bulk(_docs: number, ms: number, outcome: string) {
       bulks.inc({ outcome });
       latency.observe(ms / 1000);
     },
@@ -100,6 +117,29 @@ export function createSinkMetrics(log: Logger) {
         fields: { items, refused_items: refusedItems, reason, attempt },
         consecutive: attempt,
         streak: {},
+      });
+    },
+    deadLetterCut(cut: 'original' | 'minimal') {
+      cutLetters.inc({ cut });
+    },
+    deadLetterTooLarge(err: unknown, letters: number, bytes: number, maxMessageBytes: number) {
+      fault({
+        stage: 'dead_letter',
+        errorType: 'too_large',
+        message: 'Kafka refused dead letters as too large; cutting them further',
+        err,
+        fields: { letters, bytes, max_message_bytes: maxMessageBytes },
+      });
+    },
+    /** The letter is in this log line only: Kafka refused even its minimal form. */
+    deadLetterUnpublishable(d: DeadLetter, err: unknown) {
+      fault({
+        stage: 'dead_letter',
+        errorType: 'unpublishable',
+        level: 'error',
+        message: 'Kafka refused even the minimal dead letter; the record is given up, this line is its only record',
+        err,
+        fields: { source: d.source, dead_letter_stage: d.stage, error_type_of_record: d.error_type, reason: d.reason.slice(0, 1024) },
       });
     },
     deadLetterPublishFailed(err: unknown, attempt: number) {
@@ -134,6 +174,13 @@ export function createSinkMetrics(log: Logger) {
           message: 'consumer restart failed; trying again',
           err: f.err,
           fields: { attempt: f.attempt },
+        });
+      else if (f.kind === 'batch_refused')
+        fault({
+          stage: 'decompress',
+          errorType: f.refusal.why,
+          message: 'compressed record batch not decompressed; its records go to the dead-letter topic',
+          fields: { partition: f.partition, first_offset: f.refusal.firstOffset, records: f.refusal.records, reason: f.refusal.reason },
         });
       else fault({ stage: 'consumer', errorType: 'unavailable', message: 'consumer disconnect failed', err: f.err });
     },

@@ -3,13 +3,31 @@
 import type { Logger } from '../common/logger.js';
 import type { Es } from './es-client.js';
 
-export function expiredIndices(indices: string[], prefix: string, retentionDays: number, now: Date): string[] {
-  const cutoff = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - retentionDays * 86_400_000;
-  const re = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d{4})\\.(\\d{2})\\.(\\d{2})$`);
-  return indices.filter((i) => {
-    const m = re.exec(i);
-    return m !== null && Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) < cutoff;
+/**
+ * The daily indices of `prefix` whose day is before the last `retentionDays` whole days. Whatever index names
+ * exist (logs-1970.01.01, logs-275760.09.13, logs-foo, logs-2024.02.31), this never throws and never picks one
+ * whose name is not the prefix followed by a real calendar day: an index it cannot read as a date is kept.
+ */
+export function expiredIndices(indices: readonly unknown[], prefix: string, retentionDays: number, now: Date): string[] {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const cutoff = today - retentionDays * 86_400_000;
+  if (!Number.isFinite(cutoff)) return [];
+  const re = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d{4,6})\\.(\\d{2})\\.(\\d{2})$`);
+  return indices.filter((i): i is string => {
+    if (typeof i !== 'string') return false;
+    const day = dayOf(re.exec(i));
+    return day !== undefined && day < cutoff;
   });
+}
+
+/** The UTC day of a matched y.m.d, or undefined unless it is a real calendar day (no 2024.02.31, no 2024.13.01). */
+function dayOf(m: RegExpExecArray | null): number | undefined {
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = Date.UTC(y, mo - 1, d);
+  if (!Number.isFinite(t)) return undefined;
+  const back = new Date(t);
+  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? t : undefined;
 }
 
 export async function deleteExpiredIndices(es: Es, prefix: string, retentionDays: number, now: Date, log: Logger): Promise<string[]> {

@@ -26,7 +26,7 @@ export function searchBody(o: SearchOptions, now: number): Record<string, unknow
         should: [
           { term: { 'log.file.path': o.source } },
           { term: { 'logship.source.name': o.source } },
-          { wildcard: { 'log.file.path': { value: `*${o.source}*` } } },
+          { wildcard: { 'log.file.path': { value: `*${escapeWildcard(o.source)}*` } } },
         ],
         minimum_should_match: 1,
       },
@@ -44,10 +44,16 @@ export function searchBody(o: SearchOptions, now: number): Record<string, unknow
   };
 }
 
+/** A literal inside an Elasticsearch wildcard pattern: `*` and `?` match only themselves, `\` is its escape. */
+export function escapeWildcard(s: string): string {
+  return s.replace(/[\\*?]/g, '\\$&');
+}
+
 export function formatHit(src: Record<string, unknown>): string {
   const host = (src.host as { name?: string } | undefined)?.name ?? '-';
   const log = src.log as { file?: { path?: string } } | undefined;
   const ls = src.logship as { source?: { name?: string } } | undefined;
   const source = log?.file?.path ?? ls?.source?.name ?? '-';
-  return `${src['@timestamp']} ${host} ${source} ${String(src.message ?? '')}`;
+  const message = typeof src.message === 'string' ? src.message : JSON.stringify(src.message ?? '');
+  return `${String(src['@timestamp'])} ${host} ${source} ${message}`;
 }

@@ -3,8 +3,10 @@ import { sleep } from '../common/backoff.js';
 import { LogshipError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { startHealthServer, type HealthServer, type Readiness } from '../common/health-server.js';
+import { displayUrl } from '../common/redact.js';
+import { secretsOf } from '../config/secrets.js';
 import type { Config } from '../config/types.js';
-import { ensureTopics } from '../kafka/admin.js';
+import { ensureTopics, topicMaxMessageBytes } from '../kafka/admin.js';
 import { createGroupConsumer, type GroupConsumer } from '../kafka/consumer.js';
 import { fatalKafkaReporter, kafkaAuthProblem, kafkaError } from '../kafka/errors.js';
 import { kafkaClientOptions } from '../kafka/options.js';
@@ -57,6 +59,10 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       fatal(err);
       metrics.deadLetterPublishFailed(err, attempt);
     },
+    readMaxMessageBytes: () => topicMaxMessageBytes(clientOpts, log, cfg.kafka.dlq_topic),
+    onCut: (...a) => metrics.deadLetterCut(...a),
+    onTooLarge: (...a) => metrics.deadLetterTooLarge(...a),
+    onUnpublishable: (...a) => metrics.deadLetterUnpublishable(...a),
   });
   const batches = createBatchHandler({
     es,
@@ -87,12 +93,12 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       return health?.address;
     },
     async start() {
-      if (s.metrics_listen) health = await startHealthServer(s.metrics_listen, metrics.registry, readiness);
+      if (s.metrics_listen) health = await startHealthServer(s.metrics_listen, metrics.registry, readiness, { secrets: secretsOf(cfg) });
       await installTemplateWhenReachable(es, cfg, {
         log,
         esState,
         signal: stopCtl.signal,
-        onUnreachable: metrics.elasticsearchUnreachable,
+        onUnreachable: (...a) => metrics.elasticsearchUnreachable(...a),
       });
       if (stopCtl.signal.aborted) return; // stopped while waiting for Elasticsearch
       await ensureTopics(clientOpts, log, [
@@ -103,6 +109,9 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
         if (err instanceof LogshipError && err.code === 'LOGSHIP_ERR_KAFKA_AUTH') throw err;
         metrics.topicCheckFailed(err);
       });
+      // Letters are cut to fit the DLQ topic's own limit; when it cannot be read, Kafka's default (1 MiB) is assumed.
+      const maxLetter = await topicMaxMessageBytes(clientOpts, log, cfg.kafka.dlq_topic).catch((err) => void metrics.topicCheckFailed(err));
+      if (maxLetter !== undefined) dlq.setMaxMessageBytes(maxLetter);
       consumer = createGroupConsumer(
         clientOpts,
         {
@@ -112,11 +121,12 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
           sessionTimeoutMs: s.session_timeout_ms,
           concurrency: s.bulk.concurrency,
           maxWaitMs: Math.max(10, s.bulk.linger_ms),
+          maxDecompressedBatchBytes: s.max_decompressed_batch_bytes,
           onCommitted: (partition, offset, lag) => {
             metrics.committed(partition, offset);
             metrics.setLag(new Map([[partition, lag]]));
           },
-          onFault: metrics.consumerFault,
+          onFault: (...a) => metrics.consumerFault(...a),
         },
         log,
       );
@@ -135,8 +145,18 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
         throw kafkaAuthProblem(err) ? kafkaError(err, cfg.kafka.brokers) : err;
       });
       const e = cfg.elasticsearch;
-      if (e.retention_days > 0) stopRetention = scheduleRetention(es, e.index_prefix, e.retention_days, log, metrics.retentionFailed);
-      log.info({ group: s.group_id, topic: cfg.kafka.topic, es: e.url, metrics: health?.address }, 'sink started');
+      if (e.retention_days > 0)
+        stopRetention = scheduleRetention(es, e.index_prefix, e.retention_days, log, (...a) => metrics.retentionFailed(...a));
+      log.info(
+        {
+          group: s.group_id,
+          topic: cfg.kafka.topic,
+          es: displayUrl(e.url),
+          metrics: health?.address,
+          dlq_max_message_bytes: dlq.maxMessageBytes,
+        },
+        'sink started',
+      );
     },
     async stop(graceMs = s.shutdown_grace_ms) {
       stopRetention?.();

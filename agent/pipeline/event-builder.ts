@@ -1,7 +1,10 @@
 // One framed line -> one event. The id comes from (host, source identity, offset); @timestamp from the line's
-// own time when it has one, else from `readTime`, which the caller keeps stable across re-reads.
+// own time when it has a plausible one, else from `readTime`, which the caller keeps stable across re-reads.
 import { EVENT_VERSION, encodeEvent, eventId, type LogEvent, type SourceType } from '../../common/event.js';
-import { parseJsonLine } from './json-line.js';
+import { LogshipError } from '../../common/errors.js';
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from '../../common/json-bounds.js';
+import { readJsonLine } from './json-line.js';
+import { DEFAULT_TIMESTAMP_WINDOW, judgeTimestamp, type TimestampWindow } from './timestamp-window.js';
 
 export interface SourceInfo {
   type: SourceType;
@@ -22,15 +25,47 @@ export interface EventLine {
   lines?: number;
 }
 
+/** How far a line's own content is trusted: the bound on its JSON, the window for its time. */
+export interface EventRules {
+  json: JsonLimits;
+  timestamps: TimestampWindow;
+}
+
+export const DEFAULT_EVENT_RULES: EventRules = { json: DEFAULT_JSON_LIMITS, timestamps: DEFAULT_TIMESTAMP_WINDOW };
+
+/** An event and what was not taken from its line (each is also marked on the event). */
+export interface BuiltEvent {
+  event: LogEvent;
+  /** The line looked like JSON but was outside the limits: why. */
+  jsonRefused?: string;
+  /** The line's own time was not used: why. */
+  timestampRefused?: 'too_old' | 'too_new' | 'invalid';
+}
+
 /** Kafka's default message.max.bytes is 1 MiB; keep every record below it whatever the escaping costs. */
 export const MAX_EVENT_BYTES = 1_000_000;
 
-export function buildEvent(host: string, src: SourceInfo, line: EventLine, readTime: number, parseJson: boolean): LogEvent {
+export function buildEventMarked(
+  host: string,
+  src: SourceInfo,
+  line: EventLine,
+  readTime: number,
+  parseJson: boolean,
+  rules: EventRules = DEFAULT_EVENT_RULES,
+): BuiltEvent {
   const created = new Date(readTime).toISOString();
-  const parsed = parseJson && !line.truncated && !line.lines ? parseJsonLine(line.text) : undefined;
+  const json = parseJson && !line.truncated && !line.lines ? readJsonLine(line.text, rules.json) : {};
+  const parsed = json.parsed;
+  let timestamp = created;
+  let timestampRefused: BuiltEvent['timestampRefused'];
+  if (parsed?.timestamp !== undefined) {
+    const verdict = judgeTimestamp(Date.parse(parsed.timestamp), readTime, rules.timestamps);
+    if (verdict === 'ok') timestamp = parsed.timestamp;
+    else timestampRefused = verdict;
+  }
   const e: LogEvent = {
     v: EVENT_VERSION,
-    '@timestamp': parsed?.timestamp ?? created,
+    '@timestamp': timestamp,
     message: line.text,
     event: { id: eventId(host, src.identity, line.offset), created },
     host: { name: host },
@@ -41,18 +76,59 @@ export function buildEvent(host: string, src: SourceInfo, line: EventLine, readT
   if (parsed?.level) e.log.level = parsed.level;
   if (line.truncated) e.log.truncated = true;
   if (line.invalidUtf8) e.log.invalid_utf8 = true;
+  if (json.refused) e.log.json_error = json.refused;
+  if (timestampRefused) e.log.original_timestamp = parsed!.timestamp;
   if (parsed) e.json = parsed.fields;
   if (line.lines) e.logship.lines = line.lines;
+  return { event: e, jsonRefused: json.refused, timestampRefused };
+}
+
+export function buildEvent(
+  host: string,
+  src: SourceInfo,
+  line: EventLine,
+  readTime: number,
+  parseJson: boolean,
+  rules: EventRules = DEFAULT_EVENT_RULES,
+): LogEvent {
+  return buildEventMarked(host, src, line, readTime, parseJson, rules).event;
+}
+
+/**
+ * The line as a plain message, nothing parsed, marked with why the usual event could not be built. Its id is the
+ * usual one. A read time that is not a date (a damaged spool record) is replaced by `fallbackTime`.
+ */
+export function plainEvent(
+  host: string,
+  src: SourceInfo,
+  line: EventLine,
+  readTime: number,
+  fallbackTime: number,
+  reason: string,
+): LogEvent {
+  const time = Number.isFinite(new Date(readTime).getTime()) ? readTime : fallbackTime;
+  const e = buildEvent(host, src, { ...line, text: String(line.text) }, time, false);
+  e.log.build_error = reason;
   return e;
 }
 
-/** Encodes, cutting the message further in the rare case escaping made the record too large for Kafka. */
+/**
+ * Encodes, cutting the message further in the rare case escaping made the record too large for Kafka (and a
+ * wrapped command's argv, when even an empty message does not fit). Each round makes the message strictly shorter.
+ */
 export function encodeBounded(e: LogEvent): Buffer {
   let buf = encodeEvent(e);
   while (buf.length > MAX_EVENT_BYTES) {
     delete e.json;
     e.log.truncated = true;
-    e.message = e.message.slice(0, Math.floor(e.message.length * (MAX_EVENT_BYTES / buf.length) * 0.9));
+    if (e.message.length > 0) e.message = e.message.slice(0, Math.floor(e.message.length * (MAX_EVENT_BYTES / buf.length) * 0.9));
+    else if (e.process?.command_line && e.process.command_line.length > 4096)
+      e.process.command_line = e.process.command_line.slice(0, 4096);
+    else
+      throw new LogshipError(
+        'LOGSHIP_ERR_INTERNAL',
+        `event of ${buf.length} bytes does not fit in ${MAX_EVENT_BYTES} even without its message`,
+      );
     buf = encodeEvent(e);
   }
   return buf;

@@ -132,7 +132,7 @@ export function loadCheckpoints(dataDir: string, now: () => number = Date.now): 
   } catch {
     /* keep going: the next write replaces it */
   }
-  return { state: { files: {}, streams: {} }, corrupt: { reason: reason!, movedTo } };
+  return { state: { files: {}, streams: {} }, corrupt: { reason, movedTo } };
 }
 
 /** Atomic replace: a crash at any point leaves either the old or the new file, whole. */

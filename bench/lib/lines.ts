@@ -2,18 +2,7 @@
 // run and every contender reads the same bytes. Files are generated once per (size, MB) and reused.
 import fs from 'node:fs';
 import path from 'node:path';
-
-/** Seeded PRNG (mulberry32); also the chaos suite's, so a seed means the same sequence everywhere. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../test/support/rng.js';
 
 const METHODS = ['GET', 'GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'HEAD'];
 const PATHS = [

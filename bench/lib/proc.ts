@@ -2,6 +2,10 @@
 // (VmRSS, VmHWM) from /proc/<pid>/status, read while the process is still alive.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
+import { sleep } from '../../test/support/sleep.js';
+
+// The benchmarks wait with the tests' sleep (one definition).
+export { sleep };
 
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux x86_64
 
@@ -79,8 +83,6 @@ export function start(cmd: string, args: string[], opts: SpawnOptions = {}): Chi
     },
   };
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `fn` every `everyMs` until it returns a value, `child` exits, or `timeoutMs` passes. */
 export async function until<T>(

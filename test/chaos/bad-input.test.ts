@@ -9,7 +9,8 @@ import { createLineFramer } from '../../agent/pipeline/line-framer.js';
 import { MAX_EVENT_BYTES } from '../../agent/pipeline/event-builder.js';
 import type { DeadLetter } from '../../sink/dead-letter.js';
 import { esJson, run, waitFor, type TestEnv } from '../support/helpers.js';
-import { CI_SUBSET, Pipeline, chaosEnv, expectBalanced, expectFreshLineSearchable, record, rng, seedFor } from './harness.js';
+import { rng } from '../support/rng.js';
+import { CI_SUBSET, Pipeline, chaosEnv, expectBalanced, expectFreshLineSearchable, record, seedFor } from './harness.js';
 
 const MAX_LINE = 256 * 1024;
 

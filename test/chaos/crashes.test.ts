@@ -4,6 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { metricValue, ROOT, waitFor } from '../support/helpers.js';
+import { fixInclude } from '../support/agent-harness.js';
+import { rng } from '../support/rng.js';
+import { sleep } from '../support/sleep.js';
 import {
   CI_SUBSET,
   Pipeline,
@@ -13,13 +16,11 @@ import {
   expectFreshLineSearchable,
   kafkaDuplicates,
   record,
-  rng,
   seedFor,
   verifyExactlyOnce,
 } from './harness.js';
 
 const STACK = path.join(ROOT, 'stack/stack.sh');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The agent's memory while Kafka is away, with the default max_inflight_bytes (16 MiB): what it holds is bounded. */
 const AGENT_RSS_BOUND_MIB = 200;
 
@@ -40,10 +41,8 @@ async function agentKillScenario(mode: 'create' | 'copytruncate') {
   const seed = seedFor(name);
   const rand = rng(seed);
   const t0 = Date.now();
-  const env = chaosEnv(`kill-${mode}`, { agent: { files: { include: [] } } });
-  const cfg = JSON.parse(fs.readFileSync(env.config, 'utf8'));
-  cfg.agent.files.include = [`${env.logs}/app.log*`];
-  fs.writeFileSync(env.config, JSON.stringify(cfg));
+  const env = chaosEnv(`kill-${mode}`, { agent: { files: { include: ['__LOGS__/app.log*'] } } });
+  fixInclude(env);
   const file = path.join(env.logs, 'app.log');
   const p = new Pipeline(env);
   p.startSink();

@@ -16,10 +16,10 @@ import {
   kafkaDuplicates,
   record,
   scenario,
-  sleep,
   verifyExactlyOnce,
   waitIndexed,
 } from './harness.js';
+import { sleep } from '../support/sleep.js';
 
 /** The checkpointed offset of `file` (0 when it has no entry). */
 function checkpointOffset(env: TestEnv, file: string): number {

@@ -6,12 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { rng } from '../../bench/lib/lines.js';
+import { rng } from '../support/rng.js';
 import { esJson, logship, makeEnv, metricValue, readTopic, run, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
 
 export const RESULTS = path.resolve(import.meta.dirname, '../../docs/.chaos-results.json');
-
-export { rng } from '../../bench/lib/lines.js';
 
 export function seedFor(name: string): number {
   if (process.env.CHAOS_SEED) return Number(process.env.CHAOS_SEED);
@@ -21,8 +19,6 @@ export function seedFor(name: string): number {
 }
 
 export const CI_SUBSET = process.env.CHAOS_SUBSET === 'ci';
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What every scenario starts with: its seed (replayable with CHAOS_SEED), a generator on it, its start time. */
 export function scenario(name: string) {
@@ -310,7 +306,7 @@ export function writeReport(all: Verdict[]) {
     .join('\n');
   const doc = `# Reliability
 
-Written by \`npm run chaos\` (test/chaos/); do not edit by hand. Each scenario writes numbered lines while a fault
+Written by \`npm run chaos\` (test/chaos/) up to "Hostile input", which is kept by hand. Each scenario writes numbered lines while a fault
 is injected, then checks Elasticsearch: every written line indexed exactly once (or dead-lettered when the
 input was designed to be rejected), no duplicate document across the scenario's indices, the agent's and
 sink's accounting metrics balanced, and, where a crash happened, at least one line re-sent to Kafka (proof
@@ -332,5 +328,9 @@ None known: every scenario of issue 6 has a test here. A row is written only whe
 0 duplicate documents), and stays until that scenario's next pass. Duplicates in Kafka (the "re-sent" column)
 are expected after crashes; they carry the ids of the first copy and the sink counts them as 409s.
 `;
-  fs.writeFileSync(path.resolve(import.meta.dirname, '../../docs/RELIABILITY.md'), doc);
+  const file = path.resolve(import.meta.dirname, '../../docs/RELIABILITY.md');
+  // The sections after the scenario table (from "## Hostile input" on) are kept up by hand: carried over as they are.
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const kept = old.indexOf('\n## Hostile input');
+  fs.writeFileSync(file, kept >= 0 ? doc + old.slice(kept) : doc);
 }

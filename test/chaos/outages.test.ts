@@ -15,9 +15,9 @@ import {
   readyz,
   record,
   scenario,
-  sleep,
   verifyExactlyOnce,
 } from './harness.js';
+import { sleep } from '../support/sleep.js';
 
 const OUTAGE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -53,8 +53,8 @@ describe('chaos: Elasticsearch outages', () => {
       await waitFor('a first commit', async () => ((await S('logship_sink_commits_total')) > 0 ? true : undefined), 60_000, 250);
       let esDown = false;
       let frozen = new Map<number, string>();
-      let lag = 0;
-      let retried = 0;
+      let lag!: number;
+      let retried!: number;
       try {
         stackSh(['stop-es']);
         esDown = true;

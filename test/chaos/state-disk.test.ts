@@ -19,9 +19,9 @@ import {
   readyz,
   record,
   scenario,
-  sleep,
   verifyExactlyOnce,
 } from './harness.js';
+import { sleep } from '../support/sleep.js';
 
 const IS_ROOT = process.getuid?.() === 0;
 

@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { logship, makeEnv, waitFor } from '../support/helpers.js';
-import { append, expectExactly, lines, shipped, waitShipped } from '../support/agent-harness.js';
-import { rng } from '../../bench/lib/lines.js';
+import { append, expectExactly, fixInclude, lines, shipped, waitShipped } from '../support/agent-harness.js';
+import { rng } from '../support/rng.js';
+import { sleep } from '../support/sleep.js';
 
 const KILLS = 20;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** logrotate's two ways, done by hand: shift app.log.N to .N+1, then rename or copy+truncate app.log. */
 function rotate(file: string, kind: 'rename' | 'copytruncate') {
@@ -31,10 +31,10 @@ function rotate(file: string, kind: 'rename' | 'copytruncate') {
 
 describe('agent: SIGKILL storm', () => {
   it(`killed ${KILLS} times during continuous writes with rename and copytruncate rotations: every line in Kafka, one id each`, async () => {
-    const env = makeEnv('killstorm', { agent: { batch: { max_events: 100, linger_ms: 5 }, close_inactive_ms: 2000 } });
-    const cfg = JSON.parse(fs.readFileSync(env.config, 'utf8'));
-    cfg.agent.files.include = [`${env.logs}/app.log*`];
-    fs.writeFileSync(env.config, JSON.stringify(cfg));
+    const env = makeEnv('killstorm', {
+      agent: { batch: { max_events: 100, linger_ms: 5 }, close_inactive_ms: 2000, files: { include: ['__LOGS__/app.log*'] } },
+    });
+    fixInclude(env);
     const file = path.join(env.logs, 'app.log');
     const rand = rng(20261127);
     const all: string[] = [];

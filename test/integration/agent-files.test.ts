@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { logship, makeEnv, waitFor, type TestEnv } from '../support/helpers.js';
-import { append, checkpointOf, expectExactly, lines, shipped, waitShipped } from '../support/agent-harness.js';
+import { append, checkpointOf, expectExactly, fixInclude, lines, shipped, waitShipped } from '../support/agent-harness.js';
 
 function startAgent(env: TestEnv) {
   return logship(['agent', '-c', env.config]);
@@ -379,9 +379,3 @@ describe('agent: files', () => {
     expect(await agent.stop()).toBe(0);
   });
 });
-
-function fixInclude(env: TestEnv) {
-  const cfg = JSON.parse(fs.readFileSync(env.config, 'utf8'));
-  cfg.agent.files.include = cfg.agent.files.include.map((g: string) => g.replace('__LOGS__', env.logs));
-  fs.writeFileSync(env.config, JSON.stringify(cfg));
-}

@@ -51,6 +51,8 @@ describe('agent: stdin and logship run', () => {
     const env = makeEnv('spoolfull', { agent: { spool_max_bytes: 65536, shutdown_grace_ms: 1000 } });
     const bad = withBrokers(env, ['127.0.0.1:1']);
     const p = logship(['agent', '--stdin', '--source', 'full', '-c', bad]);
+    // Under load the agent can take seconds to start reading: a pipe not yet read is not a spool pushing back.
+    await p.started();
     let written = 0;
     let blocked = false;
     const chunk = 'x'.repeat(1000) + '\n';
@@ -151,7 +153,9 @@ describe('agent: multiline, JSON lines, Kafka away', () => {
   });
 
   it("JSON lines: fields parsed, pino level named, the line's own time is @timestamp, so a re-send keeps its index", async () => {
-    const env = makeEnv('jsonl');
+    // Fixed times from January 2025: older than the default plausibility window (365 days back) once the clock
+    // passes January 2026, so this test trusts lines' times for ten years back.
+    const env = makeEnv('jsonl', { agent: { timestamp_max_past_ms: '3650d' } });
     const line = JSON.stringify({ level: 50, time: Date.UTC(2025, 0, 2, 23, 59, 59, 500), msg: 'pino error', pid: 1 });
     const ecs = JSON.stringify({ '@timestamp': '2025-01-03T00:00:00.250Z', 'log.level': 'WARN', message: 'ecs warn' });
     append(path.join(env.logs, 'app.log'), [line, ecs, 'plain text']);
@@ -172,6 +176,8 @@ describe('agent: multiline, JSON lines, Kafka away', () => {
     const f = path.join(env.logs, 'app.log');
     append(f, ['plain one', 'plain two']);
     let agent = logship(['agent', '-c', env.config]);
+    // An agent that cannot start (it once could not bind a guessed metrics port) fails here, saying why.
+    await agent.started();
     const first = await waitShipped(env, ['plain one', 'plain two']);
     agent.child.kill('SIGKILL');
     await agent.exited;
@@ -179,6 +185,7 @@ describe('agent: multiline, JSON lines, Kafka away', () => {
     fs.rmSync(path.join(env.dir, 'state', 'checkpoints.json'), { force: true });
     await new Promise((r) => setTimeout(r, 1100));
     agent = logship(['agent', '-c', env.config]);
+    await agent.started();
     await waitFor('re-sent', async () => ((await shipped(env)).records >= 4 ? true : undefined));
     expect(await agent.stop()).toBe(0);
     const s = await shipped(env);

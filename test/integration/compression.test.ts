@@ -102,7 +102,7 @@ describe('Kafka compression: lz4 and zstd', () => {
         events.map((e) => JSON.stringify(e)).join('\n') + '\n',
       );
       expect([...codecsOnDisk(env.topic)]).toEqual([codec]);
-      const sink = await startSink(env.config, env.sinkMetrics);
+      const sink = await startSink(env.config);
       await waitFor('every event indexed', async () => (await esCount(env.prefix)) === events.length || undefined, 60_000, 250);
       await sink.stop();
       await expectExactlyOnce(

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { logship, makeEnv, metricValue, run, waitFor, ROOT, esCount } from '../support/helpers.js';
+import { esCount, freePort, logship, makeEnv, metricValue, ROOT, run, waitFor } from '../support/helpers.js';
 import { shipped, waitShipped } from '../support/agent-harness.js';
 
 describe('operations', () => {
@@ -69,10 +69,12 @@ describe('operations', () => {
   });
 
   it('/readyz says why when Elasticsearch is unreachable', async () => {
-    const env = makeEnv('readyz', { elasticsearch: { url: 'http://127.0.0.1:1' } });
+    // A sink waiting for Elasticsearch has not logged "sink started" (nor its address): it gets a port from us.
+    const metrics = `127.0.0.1:${await freePort()}`;
+    const env = makeEnv('readyz', { elasticsearch: { url: 'http://127.0.0.1:1' }, sink: { metrics_listen: metrics } });
     const sink = logship(['sink', '-c', env.config]);
     const body = await waitFor('readyz answers', async () => {
-      const r = await fetch(`http://${env.sinkMetrics}/readyz`).catch(() => undefined);
+      const r = await fetch(`http://${metrics}/readyz`).catch(() => undefined);
       return r && r.status === 503 ? ((await r.json()) as { reasons: string[] }) : undefined;
     });
     expect(body.reasons.join(' ')).toMatch(/elasticsearch/);

@@ -2,7 +2,7 @@
 // one document each, the 409s are counted, and SIGTERM commits what is done and leaves the group.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../common/event.js';
-import { esCount, freePort, makeEnv, metricValue, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
+import { esCount, makeEnv, metricValue, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
 import {
   committedToEnd,
   deriveConfig,
@@ -24,7 +24,7 @@ describe('sink: exact dedup by event id', () => {
   beforeAll(async () => {
     env = makeEnv('sink-dedup', { sink: { bulk: { max_docs: 250, concurrency: 2 } } });
     for (let i = 0; i < N; i++) events.push(testEvent(`web-${i % 3}`, `dedup-${i % 5}`, i));
-    sink = await startSink(env.config, env.sinkMetrics);
+    sink = await startSink(env.config);
   });
 
   afterAll(async () => {
@@ -71,10 +71,10 @@ describe('sink: exact dedup by event id', () => {
   });
 
   it('a replay of the topic from offset 0 by a new consumer group leaves the document count unchanged', async () => {
-    const metrics = `127.0.0.1:${freePort()}`;
-    const cfg = deriveConfig(env, 'replay', { sink: { group_id: `${env.group}-replay`, metrics_listen: metrics } });
+    const cfg = deriveConfig(env, 'replay', { sink: { group_id: `${env.group}-replay` } });
     const t0 = Date.now();
-    sink = await startSink(cfg, metrics);
+    sink = await startSink(cfg);
+    const metrics = sink.metrics;
     await waitFor(
       'the whole topic replayed',
       async () => (await metricValue(metrics, 'logship_sink_documents_duplicate_total')) === 2 * N || undefined,

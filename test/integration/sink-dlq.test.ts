@@ -105,7 +105,7 @@ describe('sink: dead letters', () => {
   beforeAll(async () => {
     env = makeEnv('sink-dlq', { sink: { bulk: { max_docs: 20 } } });
     for (let i = 0; i < 300; i++) good.push(testEvent(['dlq-a', 'dlq-b', 'dlq-c', 'dlq-d'][i % 4], 'good', i));
-    sink = await startSink(env.config, env.sinkMetrics);
+    sink = await startSink(env.config);
   });
 
   afterAll(async () => {

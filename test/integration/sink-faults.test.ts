@@ -3,7 +3,7 @@
 // membership: no rebalance).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../common/event.js';
-import { ES, esCount, freePort, makeEnv, metricValue, run, waitFor, type Proc } from '../support/helpers.js';
+import { ES, esCount, makeEnv, metricValue, run, waitFor, type Proc } from '../support/helpers.js';
 import {
   committedOffsets,
   committedToEnd,
@@ -13,11 +13,10 @@ import {
   groupState,
   produceEvents,
   sinkAccounting,
-  startEsProxy,
   startSink,
   testEvent,
-  type EsProxy,
 } from '../support/sink-helpers.js';
+import { startEsProxy, type EsProxy } from '../support/es-proxy.js';
 
 describe('sink: Elasticsearch faults through a proxy', () => {
   let sink: Proc | undefined;
@@ -50,7 +49,7 @@ describe('sink: Elasticsearch faults through a proxy', () => {
     const events: LogEvent[] = [];
     for (let i = 0; i < 2000; i++) events.push(testEvent('big-1', 'split', i));
     const huge = testEvent('big-1', 'split', 1_000_000, { message: 'x'.repeat(LIMIT + 100) });
-    sink = await startSink(env.config, env.sinkMetrics);
+    sink = await startSink(env.config);
     await produceEvents(env.topic, [...events.slice(0, 1000), huge, ...events.slice(1000)]);
     await waitFor('every event indexed', async () => (await esCount(env.prefix)) === events.length || undefined, 60_000, 250);
     await waitFor(
@@ -90,7 +89,7 @@ describe('sink: Elasticsearch faults through a proxy', () => {
     });
     const events: LogEvent[] = [];
     for (let i = 0; i < 400; i++) events.push(testEvent(`slow-${i % 4}`, 'slow', i));
-    sink = await startSink(env.config, env.sinkMetrics);
+    sink = await startSink(env.config);
     await produceEvents(env.topic, events);
     await waitFor('every event indexed', async () => (await esCount(env.prefix)) === events.length || undefined, 90_000, 500);
     await waitFor('offsets committed to the end', async () => (await committedToEnd(env.group, env.topic)).ok || undefined, 30_000);
@@ -129,7 +128,7 @@ describe('sink: Elasticsearch faults through a proxy', () => {
     // One key: one partition, indexed in order, one request at a time, all in one batch.
     for (let i = 0; i < 1000; i++) events.push(testEvent('term-1', 'term', i));
     await produceEvents(env.topic, events);
-    sink = await startSink(env.config, env.sinkMetrics);
+    sink = await startSink(env.config);
     await waitFor('three bulk requests done and the fourth hanging', async () => (n >= 4 ? true : undefined), 60_000, 50);
     await new Promise((r) => setTimeout(r, 200));
     const t1 = Date.now();
@@ -150,7 +149,7 @@ describe('sink: Elasticsearch faults through a proxy', () => {
     proxy = undefined;
     // The rest is indexed by the next sink (straight to Elasticsearch), without a single duplicate.
     const direct = deriveConfig(env, 'direct', { elasticsearch: { url: ES } });
-    sink = await startSink(direct, env.sinkMetrics);
+    sink = await startSink(direct);
     await waitFor('every event indexed', async () => (await esCount(env.prefix)) === events.length || undefined, 60_000, 250);
     await waitFor('offsets committed to the end', async () => (await committedToEnd(env.group, env.topic)).ok || undefined);
     const summary = await expectExactlyOnce(
@@ -176,20 +175,20 @@ describe('sink: Elasticsearch faults through a proxy', () => {
     const events: LogEvent[] = [];
     for (let i = 0; i < 400; i++) events.push(testEvent(`rebal-${i % 5}`, 'rebal', i));
     await produceEvents(env.topic, events);
-    const a = await startSink(env.config, env.sinkMetrics);
+    const a = await startSink(env.config);
     extra.push(a);
     await waitFor(
       'sink A with bulk requests hanging',
-      async () => ((await metricValue(env.sinkMetrics, 'logship_sink_records_in_flight')) > 0 ? true : undefined),
+      async () => ((await metricValue(a.metrics, 'logship_sink_records_in_flight')) > 0 ? true : undefined),
       30_000,
       100,
     );
     await new Promise((r) => setTimeout(r, 1500));
     // B joins: the group rebalances. A hears it on its next heartbeat, cancels its hanging requests and rejoins
     // without waiting for them (20 s) — its session stays alive all along, so the group does not wait for a timeout.
-    const bMetrics = `127.0.0.1:${freePort()}`;
     const tJoin = Date.now();
-    sink = await startSink(deriveConfig(env, 'b', { sink: { metrics_listen: bMetrics } }), bMetrics);
+    sink = await startSink(deriveConfig(env, 'b', {}));
+    const bMetrics = sink.metrics;
     await waitFor(
       'B assigned partitions',
       async () => (sink!.stderr().includes('joined the consumer group') ? true : undefined),
@@ -205,12 +204,12 @@ describe('sink: Elasticsearch faults through a proxy', () => {
       env.prefix,
       events.map((e) => e.event.id),
     );
-    const accA = await sinkAccounting(env.sinkMetrics);
+    const accA = await sinkAccounting(a.metrics);
     const accB = await sinkAccounting(bMetrics);
     expect(accA.abandoned).toBeGreaterThan(0);
     expect(accA.accounted).toBe(accA.consumed);
     expect(accB.accounted).toBe(accB.consumed);
-    expect(await metricValue(env.sinkMetrics, 'logship_sink_rebalances_total')).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(a.metrics, 'logship_sink_rebalances_total')).toBeGreaterThanOrEqual(1);
     expect(await a.stop('SIGTERM')).toBe(0);
     expect(await sink.stop('SIGTERM')).toBe(0);
     process.stderr.write(

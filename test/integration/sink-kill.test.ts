@@ -20,7 +20,7 @@ describe('sink: SIGKILL mid-bulk', () => {
 
   it(`killed with SIGKILL mid-bulk ${KILLS} times during a stream: every event indexed exactly once`, async () => {
     const t0 = Date.now();
-    sink = await startSink(env.config, env.sinkMetrics);
+    sink = await startSink(env.config);
     const stream = streamEvents(env.topic, 40, 100);
     const m = (name: string) => metricOr0(env.sinkMetrics, name);
     let midBulk = 0;
@@ -28,7 +28,7 @@ describe('sink: SIGKILL mid-bulk', () => {
     const kills: string[] = [];
     try {
       for (let k = 0; k < KILLS; k++) {
-        if (k > 0) sink = await startSink(env.config, env.sinkMetrics);
+        if (k > 0) sink = await startSink(env.config);
         // Wait until this process is working: it has indexed something and has records in hand right now.
         await waitFor(
           `sink #${k + 1} indexing`,
@@ -59,7 +59,7 @@ describe('sink: SIGKILL mid-bulk', () => {
       await stream.stop();
     }
     const n = stream.events.length;
-    sink = await startSink(env.config, env.sinkMetrics);
+    sink = await startSink(env.config);
     await drained(env.group, env.topic, env.prefix, n, 90_000);
     const finalDup = await m('logship_sink_documents_duplicate_total');
     const summary = await expectExactlyOnce(

@@ -45,7 +45,7 @@ describe('sink: per-item 429s from a write queue of 1', () => {
     // 1 refuses some of them while others go through, so one response mixes 201s and 429s.
     for (let i = 0; i < 3000; i++) events.push(testEvent(`q-${i % 8}`, 'queue', i, { dayOffset: i % 4 }));
     await produceEvents(env.topic, events);
-    sink = await startSink(env.config, env.sinkMetrics);
+    sink = await startSink(env.config);
     await waitFor('every event indexed', async () => (await esCount(env.prefix)) === events.length || undefined, 120_000, 500);
     await waitFor('offsets committed to the end', async () => (await committedToEnd(env.group, env.topic)).ok || undefined, 30_000);
     const summary = await expectExactlyOnce(

@@ -38,13 +38,13 @@ describe('sink: Elasticsearch stopped for 60 s under load', () => {
 
   it('no offset committed during the outage, no rebalance, nothing lost, nothing twice', async () => {
     const t0 = Date.now();
-    sink = await startSink(env.config, env.sinkMetrics);
+    sink = await startSink(env.config);
     const m = (name: string, labels?: Record<string, string>) => metricValue(env.sinkMetrics, name, labels);
     const stream = streamEvents(env.topic, 20, 200, 'outage'); // ~100 events/s
     const samples: string[] = [];
     let frozen = new Map<number, string>();
-    let retriedDuring = 0;
-    let lagDuring = 0;
+    let retriedDuring!: number;
+    let lagDuring!: number;
     try {
       await waitFor(
         'the sink indexing',

@@ -1,7 +1,7 @@
 // Two sinks in one consumer group; one is killed with SIGKILL mid-stream. The other takes its partitions over once the
 // group notices (session timeout): nothing is lost, nothing is indexed twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, makeEnv, metricValue, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
+import { makeEnv, metricValue, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
 import {
   createTopic,
   deriveConfig,
@@ -34,19 +34,20 @@ describe('sink: two instances in one group', () => {
 
   it('one killed with SIGKILL mid-stream: the other takes over, nothing lost, nothing indexed twice', async () => {
     const t0 = Date.now();
-    const bMetrics = `127.0.0.1:${freePort()}`;
-    const bConfig = deriveConfig(env, 'b', { sink: { metrics_listen: bMetrics } });
-    a = await startSink(env.config, env.sinkMetrics);
-    b = await startSink(bConfig, bMetrics);
+    a = await startSink(env.config);
+    b = await startSink(deriveConfig(env, 'b', {}));
+    // Two sinks of one env: each is asked through its own address (env.sinkMetrics is the one started last).
+    const aMetrics = a.metrics;
+    const bMetrics = b.metrics;
     const stream = streamEvents(env.topic, 40, 100, 'takeover');
     const created = (addr: string) => metricOr0(addr, 'logship_sink_documents_created_total');
-    let killedWith = 0;
-    let bBefore = 0;
+    let killedWith!: number;
+    let bBefore!: number;
     try {
       // Both members own partitions and index.
       await waitFor(
         'both sinks indexing',
-        async () => ((await created(env.sinkMetrics)) > 0 && (await created(bMetrics)) > 0) || undefined,
+        async () => ((await created(aMetrics)) > 0 && (await created(bMetrics)) > 0) || undefined,
         60_000,
         100,
       );
@@ -55,7 +56,7 @@ describe('sink: two instances in one group', () => {
       killedWith = await waitFor(
         'sink A with records in flight',
         async () => {
-          const n = await metricOr0(env.sinkMetrics, 'logship_sink_records_in_flight');
+          const n = await metricOr0(aMetrics, 'logship_sink_records_in_flight');
           return n > 0 ? n : undefined;
         },
         10_000,

@@ -39,7 +39,7 @@ export async function waitShipped(env: TestEnv, expected: string[], timeoutMs = 
     );
   } catch (err) {
     const missing = expected.filter((l) => !last?.byMessage.has(l));
-    throw new Error(`${(err as Error).message}; missing ${missing.length}: ${missing.slice(0, 5).join(' | ')}`);
+    throw new Error(`${(err as Error).message}; missing ${missing.length}: ${missing.slice(0, 5).join(' | ')}`, { cause: err });
   }
 }
 
@@ -76,4 +76,14 @@ export function checkpointOf(env: TestEnv): {
 } {
   const doc = JSON.parse(fs.readFileSync(`${env.dir}/state/checkpoints.json`, 'utf8'));
   return doc.state;
+}
+
+/**
+ * The agent's include globs are given before the env (and its logs directory) exists: `__LOGS__` in them stands
+ * for env.logs, put in here (e.g. makeEnv(name, { agent: { files: { include: ['__LOGS__/app.log*'] } } })).
+ */
+export function fixInclude(env: TestEnv) {
+  const cfg = JSON.parse(fs.readFileSync(env.config, 'utf8'));
+  cfg.agent.files.include = cfg.agent.files.include.map((g: string) => g.replace('__LOGS__', env.logs));
+  fs.writeFileSync(env.config, JSON.stringify(cfg));
 }

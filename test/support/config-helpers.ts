@@ -2,12 +2,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, expect } from 'vitest';
 import { LogshipError } from '../../common/errors.js';
 import { loadConfig, type ConfigProblem, type LoadOptions } from '../../config/loader.js';
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'logship-config-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

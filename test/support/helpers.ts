@@ -1,16 +1,17 @@
 // Test helpers: real processes, real Kafka, real Elasticsearch. Each test uses its own topic, group, index
 // prefix and state directory so tests cannot see each other's data.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { registerCodecs } from '../../kafka/codecs.js';
-import { encodeEvent, eventId, EVENT_VERSION, type LogEvent } from '../../common/event.js';
+import { tmpDir } from './paths.js';
+import { trackMetrics } from './processes.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const BIN = path.join(ROOT, 'bin/logship.js');
+// One import for the integration tests: paths, processes and ports live in their own modules.
+export { ROOT, tmpDir } from './paths.js';
+export { logship, run, type Proc } from './processes.js';
+export { freePort } from './ports.js';
+
 // Topics written with lz4 or zstd are read back by the tests too.
 registerCodecs();
 
@@ -22,16 +23,6 @@ export function uniq(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
 }
 
-export function tmpDir(prefix = 'logship-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-// Random base per test process: two runs (or a leftover process) must not fight over a port.
-let portBase = 20000 + Math.floor(Math.random() * 25000);
-export function freePort(): number {
-  return portBase++;
-}
-
 export interface TestEnv {
   dir: string;
   topic: string;
@@ -41,8 +32,13 @@ export interface TestEnv {
   host: string;
   logs: string;
   config: string;
-  agentMetrics: string;
-  sinkMetrics: string;
+  /**
+   * The metrics address of the agent, and of the sink, started last with a config in `dir` (they bind port 0 and
+   * log the address they got). Throws until that process has logged it: read it in a waitFor, or after
+   * `await proc.started()`.
+   */
+  readonly agentMetrics: string;
+  readonly sinkMetrics: string;
 }
 
 export function makeEnv(name: string, extra: Record<string, unknown> = {}): TestEnv {
@@ -50,6 +46,7 @@ export function makeEnv(name: string, extra: Record<string, unknown> = {}): Test
   const id = uniq(name)
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, '-');
+  const metrics = trackMetrics(dir);
   const env: TestEnv = {
     dir,
     topic: `t-${id}`,
@@ -59,8 +56,12 @@ export function makeEnv(name: string, extra: Record<string, unknown> = {}): Test
     host: `host-${id}`,
     logs: path.join(dir, 'logs'),
     config: path.join(dir, 'logship.yaml'),
-    agentMetrics: `127.0.0.1:${freePort()}`,
-    sinkMetrics: `127.0.0.1:${freePort()}`,
+    get agentMetrics() {
+      return metrics('agent');
+    },
+    get sinkMetrics() {
+      return metrics('sink');
+    },
   };
   fs.mkdirSync(env.logs);
   const cfg = deepMerge(
@@ -74,10 +75,10 @@ export function makeEnv(name: string, extra: Record<string, unknown> = {}): Test
         files: { include: [`${env.logs}/*.log`] },
         scan_interval_ms: 200,
         poll_interval_ms: 50,
-        metrics_listen: env.agentMetrics,
+        metrics_listen: '127.0.0.1:0',
         batch: { linger_ms: 5 },
       },
-      sink: { group_id: env.group, metrics_listen: env.sinkMetrics, bulk: { linger_ms: 50 }, session_timeout_ms: 10000 },
+      sink: { group_id: env.group, metrics_listen: '127.0.0.1:0', bulk: { linger_ms: 50 }, session_timeout_ms: 10000 },
     },
     extra,
   );
@@ -96,60 +97,6 @@ export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>
   return out;
 }
 
-export interface Proc {
-  child: ChildProcess;
-  stderr: () => string;
-  stdout: () => string;
-  exited: Promise<number | null>;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-const live = new Set<ChildProcess>();
-/** Kills every process a test started and did not stop (a failed test must not leave agents behind). */
-export function killAll() {
-  for (const c of live) c.kill('SIGKILL');
-  live.clear();
-}
-process.on('exit', killAll);
-
-export function logship(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: opts.cwd ?? ROOT,
-    env: { ...process.env, ...opts.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  live.add(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  if (opts.input !== undefined) child.stdin!.end(opts.input);
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code, sig) => {
-      live.delete(child);
-      resolve(code ?? (sig ? 128 : null));
-    }),
-  );
-  return {
-    child,
-    stderr: () => err,
-    stdout: () => out,
-    exited,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
-
-export async function run(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}) {
-  const p = logship(args, opts);
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-  const code = await p.exited;
-  clearTimeout(timer);
-  return { code, stdout: p.stdout(), stderr: p.stderr() };
-}
-
 export async function waitFor<T>(
   what: string,
   fn: () => Promise<T | undefined | false> | T | undefined | false,
@@ -161,7 +108,7 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
+      if (v !== undefined && v !== false) return v;
     } catch (err) {
       last = err;
     }
@@ -186,16 +133,6 @@ export async function esCount(prefix: string, query?: unknown): Promise<number> 
   await esJson('POST', `/${prefix}-*/_refresh?ignore_unavailable=true&allow_no_indices=true`);
   const r = await esJson('POST', `/${prefix}-*/_count?ignore_unavailable=true&allow_no_indices=true`, query ? { query } : undefined);
   return r.count ?? 0;
-}
-
-export async function esDocs(prefix: string, size = 10000): Promise<Array<{ _id: string; _index: string; _source: any }>> {
-  await esJson('POST', `/${prefix}-*/_refresh?ignore_unavailable=true&allow_no_indices=true`);
-  const r = await esJson('POST', `/${prefix}-*/_search?ignore_unavailable=true&allow_no_indices=true`, {
-    size,
-    query: { match_all: {} },
-    sort: [{ 'log.offset': 'asc' }],
-  });
-  return r.hits?.hits ?? [];
 }
 
 export async function metricValue(address: string, name: string, labels?: Record<string, string>): Promise<number> {

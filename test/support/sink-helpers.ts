@@ -1,27 +1,12 @@
 // Helpers of the sink, sink-fault and chaos tests: wire events, derived configs, offsets and groups, exact
-// id checks in Elasticsearch, a sink process, and a fault-injecting proxy in front of the real Elasticsearch.
+// id checks in Elasticsearch, a sink process (the fault-injecting Elasticsearch proxy is in es-proxy.ts).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { encodeEvent, eventId, EVENT_VERSION, type LogEvent } from '../../common/event.js';
-import {
-  ROOT,
-  ES,
-  type TestEnv,
-  deepMerge,
-  type Proc,
-  logship,
-  run,
-  waitFor,
-  esJson,
-  esCount,
-  metricValue,
-  kafka,
-  produce,
-} from './helpers.js';
+import { ROOT, type TestEnv, deepMerge, type Proc, logship, waitFor, esJson, esCount, metricValue, kafka } from './helpers.js';
 
-/** A config beside env.config with `extra` merged in (e.g. another group id or metrics port). Returns its path. */
+/** A config beside env.config with `extra` merged in (e.g. another group id). Returns its path. */
 export function deriveConfig(env: TestEnv, name: string, extra: Record<string, unknown>): string {
   const base = JSON.parse(fs.readFileSync(env.config, 'utf8')) as Record<string, unknown>;
   const file = path.join(env.dir, `${name}.yaml`);
@@ -148,22 +133,27 @@ export function stackSh(args: string[], env: Record<string, string> = {}): void 
   if (r.status !== 0) throw new Error(`stack.sh ${args.join(' ')} failed (exit ${r.status})`);
 }
 
-/** Starts `logship sink -c config` and waits until its /healthz answers (or /readyz, with ready: true). */
-export async function startSink(config: string, metrics: string, opts: { ready?: boolean; timeoutMs?: number } = {}): Promise<Proc> {
+/**
+ * Starts `logship sink -c config` and waits until it has logged its metrics address (`proc.metrics`) and its
+ * /readyz answers 200. Fails at once, with its output, if it exits first.
+ */
+export async function startSink(config: string, opts: { timeoutMs?: number } = {}): Promise<Proc> {
   const p = logship(['sink', '-c', config]);
-  const probe = opts.ready === false ? 'healthz' : 'readyz';
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  await p.started(timeoutMs);
+  const address = p.metrics;
   const exited = p.exited.then((code) => {
     throw new Error(`sink exited ${code} before it was ready: ${p.stderr().slice(-2000)}`);
   });
   await Promise.race([
     exited,
     waitFor(
-      `sink at ${metrics} ${probe}`,
+      `sink at ${address} readyz`,
       () =>
-        fetch(`http://${metrics}/${probe}`)
+        fetch(`http://${address}/readyz`)
           .then((r) => r.ok)
           .catch(() => false),
-      opts.timeoutMs ?? 60_000,
+      timeoutMs,
       100,
     ),
   ]);
@@ -214,84 +204,6 @@ export function streamEvents(topic: string, perTick: number, everyMs: number, na
       stopped = true;
       await done;
     },
-  };
-}
-
-export interface EsProxy {
-  url: string;
-  /** Sizes of the _bulk bodies Elasticsearch was given (passed through), and of those refused by the proxy. */
-  passed: number[];
-  refused: number[];
-  /** Delayed requests the client aborted before they were forwarded (not forwarded). */
-  aborted: number[];
-  /** Replaces the fault for the requests that arrive from now on. */
-  setBulk(f: BulkFault): void;
-  close(): Promise<void>;
-}
-
-/**
- * An HTTP proxy in front of the real Elasticsearch, for faults the real one will not produce on demand: `bulk` sees
- * every _bulk body and may answer instead of Elasticsearch (e.g. 413), or delay it (`delayMs`).
- */
-type BulkFault = (body: Buffer) => { status: number; body: unknown } | { delayMs: number } | undefined;
-
-export async function startEsProxy(initial: BulkFault): Promise<EsProxy> {
-  let bulk = initial;
-  const passed: number[] = [];
-  const refused: number[] = [];
-  const aborted: number[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
-      try {
-        if (req.url?.startsWith('/_bulk')) {
-          const r = bulk(body);
-          if (r && 'status' in r) {
-            refused.push(body.length);
-            res.writeHead(r.status, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
-            return void res.end(JSON.stringify(r.body));
-          }
-          if (r && 'delayMs' in r) {
-            await new Promise((ok) => setTimeout(ok, r.delayMs));
-            // The client gave up (aborted) meanwhile: like a request that never reached Elasticsearch.
-            if (res.destroyed || req.socket.destroyed) return void aborted.push(body.length);
-          }
-          passed.push(body.length);
-        }
-        const up = await fetch(`${ES}${req.url}`, {
-          method: req.method,
-          headers: Object.fromEntries(['content-type', 'accept'].filter((h) => req.headers[h]).map((h) => [h, String(req.headers[h])])),
-          body: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : body,
-        });
-        // The client refuses a server that does not say it is Elasticsearch.
-        res.writeHead(up.status, {
-          'content-type': up.headers.get('content-type') ?? 'application/json',
-          'x-elastic-product': up.headers.get('x-elastic-product') ?? 'Elasticsearch',
-        });
-        res.end(Buffer.from(await up.arrayBuffer()));
-      } catch (err) {
-        res.writeHead(502);
-        res.end(String(err));
-      }
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    passed,
-    refused,
-    aborted,
-    setBulk: (f) => {
-      bulk = f;
-    },
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
   };
 }
 

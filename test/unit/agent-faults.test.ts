@@ -112,4 +112,13 @@ describe('agent faults', () => {
       'checkpoint/corrupt': 1,
     });
   });
+
+  it('a read that fails without an errno is an exception, not io; a failing file is loud once, then every 100th', async () => {
+    const { log, lines } = recorder();
+    const metrics = createAgentMetrics(log);
+    for (let n = 1; n <= 100; n++) metrics.readFailed('/var/log/d.log', new RangeError('Maximum call stack size exceeded'), n);
+    expect(lines.map((l) => l.level).filter((l) => l !== 'debug')).toEqual(['warn', 'warn']);
+    expect(lines[0].fields).toMatchObject({ stage: 'read', error_type: 'exception', path: '/var/log/d.log' });
+    expect(await errorsTotal(metrics)).toEqual({ 'read/exception': 100 });
+  });
 });

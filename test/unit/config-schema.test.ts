@@ -1,25 +1,14 @@
 // Config tests, part 2: the schema against the Config type, secrets and redaction, the shipped examples.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { LogshipError, exitCodeFor } from '../../common/errors.js';
-import {
-  envNameFor,
-  interpolate,
-  loadConfig,
-  readConfigFile,
-  redactedConfig,
-  secretsOf,
-  type ConfigProblem,
-  type LoadOptions,
-} from '../../config/loader.js';
+import { envNameFor, loadConfig, readConfigFile, redactedConfig, secretsOf } from '../../config/loader.js';
 import { leaves, schema, type Leaf } from '../../config/schema.js';
 import type { Config } from '../../config/types.js';
-
-import { get, loadError, problems, root, tmp } from '../support/config-helpers.js';
+import { problems, tmp } from '../support/config-helpers.js';
+import { ROOT as root } from '../support/paths.js';
 
 describe('schema and config/types.ts agree', () => {
   // `Config` is derived from the schema by types; ask the TypeScript checker what it resolves to: each property
@@ -46,7 +35,7 @@ describe('schema and config/types.ts agree', () => {
         const pt = checker.getTypeOfSymbolAtLocation(prop, sf);
         const text = checker.typeToString(pt);
         if (pt.isUnion() && pt.types.every((u) => u.isStringLiteral()))
-          out.set(p, { kind: 'union', literals: pt.types.map((u) => (u as ts.StringLiteralType).value) });
+          out.set(p, { kind: 'union', literals: pt.types.map((u) => u.value) });
         else if (['string', 'number', 'boolean', 'string[]'].includes(text)) out.set(p, { kind: text });
         else if (pt.flags & ts.TypeFlags.Object) walk(pt, p);
         else out.set(p, { kind: text });

@@ -1,24 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { LogshipError, exitCodeFor } from '../../common/errors.js';
-import {
-  envNameFor,
-  interpolate,
-  loadConfig,
-  readConfigFile,
-  redactedConfig,
-  secretsOf,
-  type ConfigProblem,
-  type LoadOptions,
-} from '../../config/loader.js';
-import { leaves, schema, type Leaf } from '../../config/schema.js';
-import type { Config } from '../../config/types.js';
-
-import { get, loadError, problems, root, tmp } from '../support/config-helpers.js';
+import { interpolate, loadConfig, type ConfigProblem } from '../../config/loader.js';
+import { leaves } from '../../config/schema.js';
+import { get, loadError, problems, tmp } from '../support/config-helpers.js';
 
 describe('defaults', () => {
   it('load with no file, env or flags', () => {

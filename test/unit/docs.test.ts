@@ -6,8 +6,8 @@ import { pino } from 'pino';
 import { createAgentMetrics } from '../../agent/metrics.js';
 import { createSinkMetrics } from '../../sink/metrics.js';
 import { configReference } from '../../config/reference.js';
+import { ROOT } from '../support/paths.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const silent = pino({ level: 'silent' });
 

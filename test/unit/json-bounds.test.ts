@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonShapeProblem } from '../../agent/pipeline/json-bounds.js';
+import { jsonShapeProblem } from '../../common/json-bounds.js';
 
 const L = { maxDepth: 20, maxKeys: 1000 };
 const nested = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonLine } from '../../agent/pipeline/json-line.js';
+import { parseJsonLine, readJsonLine } from '../../agent/pipeline/json-line.js';
 
 describe('parseJsonLine', () => {
   it('parses a pino line: numeric level to name, epoch ms to ISO, msg', () => {
@@ -51,5 +51,24 @@ describe('parseJsonLine', () => {
     for (const t of ['', 'plain text', '{not json', '{"a":1} trailing', '[1,2,3]', '[{"a":1}]', '"str"', '42', 'null', 'true']) {
       expect(parseJsonLine(t), t).toBeUndefined();
     }
+  });
+
+  it('bounded: past json_max_depth or json_max_keys the line is refused with why, never parsed', () => {
+    const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+    expect(readJsonLine(deep)).toEqual({ refused: 'nested deeper than 20' });
+    expect(parseJsonLine(deep)).toBeUndefined();
+    expect(readJsonLine('{"a":[[1]]}', { maxDepth: 2, maxKeys: 10 })).toEqual({ refused: 'nested deeper than 2' });
+    expect(readJsonLine('{"a":1,"b":2}', { maxDepth: 2, maxKeys: 1 })).toEqual({ refused: 'more than 1 keys' });
+    expect(readJsonLine('plain')).toEqual({});
+    expect(readJsonLine('{"a":1}').parsed?.fields).toEqual({ a: 1 });
+  });
+
+  it('__proto__, constructor and toString members are data; a missing key never reads Object.prototype', () => {
+    const p = parseJsonLine('{"__proto__":{"level":"error","time":1700000000},"constructor":{"level":"x"},"toString":1}')!;
+    expect(Object.keys(p.fields)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.getPrototypeOf(p.fields)).toBe(Object.prototype);
+    expect(p.level).toBeUndefined();
+    expect(p.timestamp).toBeUndefined();
+    expect(parseJsonLine('{"log":{"__proto__":{"level":"warn"}}}')!.level).toBeUndefined();
   });
 });

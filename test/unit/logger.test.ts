@@ -31,4 +31,38 @@ describe('logger', () => {
     expect(out.lines()[0]).not.toContain('hunter22');
     expect(JSON.parse(out.lines()[0])).toMatchObject({ url: 'https://u:[redacted]@es:9200', msg: 'login [redacted] refused' });
   });
+
+  // Each of these leaked before: the log filter looked for the decoded secret only, and for 4 characters or more.
+  async function logged(secrets: string[], fields: Record<string, unknown>, msg: string) {
+    const out = capture();
+    createLogger({ name: 'sink', secrets, destination: out.dest }).warn(fields, msg);
+    await new Promise((r) => setImmediate(r));
+    return out.lines()[0];
+  }
+
+  it('redacts the password of any URL with user info, configured or not', async () => {
+    const line = await logged([], { es: 'http://elastic:p%40ssw0rd@es:9200/x' }, 'GET https://bob:hunter2@proxy:3128 failed');
+    expect(line).not.toMatch(/p%40ssw0rd|hunter2/);
+    expect(JSON.parse(line)).toMatchObject({
+      es: 'http://elastic:[redacted]@es:9200/x',
+      msg: 'GET https://bob:[redacted]@proxy:3128 failed',
+    });
+  });
+
+  it('redacts a secret percent-encoded, as a URL or encodeURIComponent writes it', async () => {
+    const line = await logged(['p@ss/wörd'], { q: 'pw=p%40ss%2Fw%C3%B6rd', lower: 'p%40ss%2fw%c3%b6rd' }, 'x');
+    expect(JSON.parse(line)).toMatchObject({ q: 'pw=[redacted]', lower: '[redacted]' });
+  });
+
+  it('redacts a secret with " or \\ in it, which a JSON log line escapes', async () => {
+    const secret = 'pa"ss\\wd';
+    const line = await logged([secret], { pw: secret, nested: JSON.stringify({ pw: secret }) }, `login ${secret} refused`);
+    expect(line).not.toContain('ss\\\\wd');
+    expect(JSON.parse(line)).toMatchObject({ pw: '[redacted]', nested: '{"pw":"[redacted]"}', msg: 'login [redacted] refused' });
+  });
+
+  it('redacts a short secret where it stands alone as a value, and leaves the same letters in free text', async () => {
+    const line = await logged(['ab1'], { pw: 'ab1', q: 'user=x&password=ab1&y=2' }, 'cab1e password=ab1');
+    expect(JSON.parse(line)).toMatchObject({ pw: '[redacted]', q: 'user=x&password=[redacted]&y=2', msg: 'cab1e password=[redacted]' });
+  });
 });

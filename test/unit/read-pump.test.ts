@@ -66,6 +66,25 @@ describe('read pump', () => {
     expect(order.filter((p) => p === 'good')).toHaveLength(2);
   });
 
+  it('counts failures in a row per source, and starts over once it reads again', async () => {
+    const order: string[] = [];
+    const seen: number[] = [];
+    const results: Array<ReadResult | Error> = [new Error('x'), 'blocked', new Error('y')];
+    const src = source('bad', results, order);
+    const pump = createReadPump({
+      sources: () => [src],
+      waitForRoom: () => Promise.resolve(),
+      readFailed: (_p, _err, consecutive) => void seen.push(consecutive),
+      afterRound: () => undefined,
+    });
+    await pump.pump(); // x: failed once
+    results.unshift(new Error('again'));
+    await pump.pump();
+    await pump.pump(); // 'blocked' is a read that did not throw: the streak ends, and y starts a new one
+    await pump.pump();
+    expect(seen).toEqual([1, 2, 1]);
+  });
+
   it('a call while pumping makes it go round once more; after stop() nothing is read', async () => {
     const order: string[] = [];
     const results: ReadResult[] = ['data'];

@@ -39,4 +39,27 @@ describe('expiredIndices', () => {
     expect(expiredIndices(idx, 'logs', 7, now)).toEqual(['logs-2020.01.01']);
     expect(expiredIndices(['a.b-2020.01.01', 'aXb-2020.01.01'], 'a.b', 7, now)).toEqual(['a.b-2020.01.01']);
   });
+
+  it('copes with whatever index names exist: far past and far future days, no date, impossible dates', () => {
+    const idx = [
+      'logs-1970.01.01',
+      'logs-275760.09.13',
+      'logs-275760.09.14',
+      'logs-foo',
+      'logs-',
+      'logs-2024.02.31',
+      'logs-2023.13.01',
+      'logs-2023.00.10',
+      'logs-0000.01.01',
+      'logs-9999999.01.01',
+      'logs-2023.02.28',
+    ];
+    expect(() => expiredIndices(idx, 'logs', 7, now)).not.toThrow();
+    // Only real calendar days before the cutoff; a name that is not one is kept, never deleted.
+    expect(expiredIndices(idx, 'logs', 7, now)).toEqual(['logs-1970.01.01', 'logs-2023.02.28']);
+    expect(expiredIndices(idx, 'logs', 100_000_000, now)).toEqual([]);
+    expect(expiredIndices(idx, 'logs', 7, new Date(NaN))).toEqual([]);
+    expect(expiredIndices([null, 42, { name: 'logs-2020.01.01' }, 'logs-2020.01.01'], 'logs', 7, now)).toEqual(['logs-2020.01.01']);
+    expect(expiredIndices(idx, '(*[', 7, now)).toEqual([]);
+  });
 });

@@ -3,14 +3,13 @@
 // restart in a loop, the agent's checkpoints must live in its StateDirectory, and nothing runs as root.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../cli/commands.js';
 import { envNameFor, loadConfig } from '../../config/loader.js';
 import { leaves } from '../../config/schema.js';
+import { ROOT } from '../support/paths.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dir = path.join(root, 'deploy/systemd');
+const dir = path.join(ROOT, 'deploy/systemd');
 
 type Unit = Record<string, Record<string, string[]>>;
 
@@ -111,6 +110,19 @@ describe('deploy/systemd', () => {
       expect(last(u, 'Service', 'PrivateTmp')).toBe('yes');
       expect(['yes', 'read-only']).toContain(last(u, 'Service', 'ProtectHome'));
       expect(last(u, 'Service', 'MemoryDenyWriteExecute')).not.toBe('yes');
+    });
+
+    it('filters system calls to an ordinary service set (failing with EPERM), hides other processes, caps memory', () => {
+      expect(u.Service.SystemCallFilter).toEqual(['@system-service']);
+      expect(last(u, 'Service', 'SystemCallErrorNumber')).toBe('EPERM');
+      expect(last(u, 'Service', 'ProtectProc')).toBe('invisible');
+      const max = last(u, 'Service', 'MemoryMax');
+      const m = /^(\d+)([KMGT]?)$/.exec(max ?? '');
+      expect(m, `MemoryMax=${max}`).not.toBeNull();
+      const bytes = Number(m![1]) * 1024 ** ' KMGT'.indexOf(m![2] || ' ');
+      // Room for the configured bounds (bulk bodies, in-flight bytes, thousands of open files), yet a cap.
+      expect(bytes).toBeGreaterThanOrEqual(512 * 1024 ** 2);
+      expect(bytes).toBeLessThanOrEqual(4 * 1024 ** 3);
     });
 
     it("stops with SIGTERM and waits longer than logship's own shutdown grace", () => {

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import type { Batcher } from '../../pipeline/batcher.js';
 import type { FileCheckpoint, RetiredGeneration } from '../../state/checkpoint-store.js';
-import { buildEvent, encodeBounded } from '../../pipeline/event-builder.js';
+import type { EventRules } from '../../pipeline/event-builder.js';
+import { createEventEncoder, type EventEncoder } from '../../pipeline/event-encoder.js';
 import { looksCopied, samePrefix } from './copy-detect.js';
 import { FP_MAX, fingerprint, fingerprintBefore, growFingerprint, headOf, headOfChunk, identityFor } from './identity.js';
 import { createAckWatermark, type AckWatermark } from '../../pipeline/ack-watermark.js';
@@ -19,6 +20,8 @@ export interface TailerContext {
   readBufferBytes: number;
   partialFlushMs: number;
   parseJson: boolean;
+  /** Bounds on what is taken from a line (JSON shape, time window); the defaults when absent. */
+  rules?: EventRules;
   batcher: Batcher;
   metrics: AgentMetrics;
   journal: TimeJournal;
@@ -51,6 +54,8 @@ export class FileTailer {
   private tail: Buffer = Buffer.alloc(0);
   private onRetire: (r: RetiredGeneration) => void;
   private identitySaved: IdentityGate;
+  /** Never throws: a line that cannot be built as usual is sent plain and marked, so it cannot stop this file. */
+  private encode: EventEncoder;
 
   constructor(
     path: string,
@@ -69,6 +74,7 @@ export class FileTailer {
     this.onRetire = onRetire;
     this.ml = ctx.multiline?.();
     this.identitySaved = new IdentityGate(ctx.persist);
+    this.encode = createEventEncoder({ host: ctx.host, parseJson: ctx.parseJson, rules: ctx.rules, events: ctx.metrics, now: ctx.now });
   }
 
   /** Sets the identity once the file has a first line (or `force`: a line is about to be sent). */
@@ -211,14 +217,14 @@ export class FileTailer {
 
   private send(lines: JoinedLine[]) {
     if (lines.length === 0) return;
-    const { host, metrics, batcher, journal, parseJson } = this.ctx;
+    const { host, metrics, batcher, journal } = this.ctx;
     const src = { type: 'file' as const, name: this.path, identity: this.entry.identity, path: this.path };
     const marks = this.marks;
     for (const line of lines) {
       if (line.lines) metrics.linesJoined(line.lines - 1);
-      const ev = buildEvent(host, src, line, journal.timeFor(src.identity, line.offset), parseJson);
+      const value = this.encode(src, line, journal.timeFor(src.identity, line.offset));
       const ticket = marks.add(line.end);
-      batcher.add({ key: host, value: encodeBounded(ev), onAck: () => marks.ack(ticket) });
+      batcher.add({ key: host, value, onAck: () => marks.ack(ticket) });
     }
   }
 

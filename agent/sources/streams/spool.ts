@@ -56,7 +56,7 @@ export class Spool {
         if (!line) continue;
         let r: { s: number; t: number; m: string; f?: number; x?: number | null; g?: string | null };
         try {
-          r = JSON.parse(line);
+          r = JSON.parse(line) as typeof r;
         } catch {
           break; // torn tail
         }

@@ -12,7 +12,8 @@ import { createAckWatermark, type AckWatermark } from '../../pipeline/ack-waterm
 import type { AgentMetrics } from '../../metrics.js';
 import type { Batcher } from '../../pipeline/batcher.js';
 import type { StreamCheckpoint } from '../../state/checkpoint-store.js';
-import { buildEvent, encodeBounded } from '../../pipeline/event-builder.js';
+import type { EventLine, EventRules } from '../../pipeline/event-builder.js';
+import { createEventEncoder, type EventEncoder } from '../../pipeline/event-encoder.js';
 import { createLineFramer, type FramedLine } from '../../pipeline/line-framer.js';
 import { Spool, type SpoolRecord } from './spool.js';
 
@@ -23,6 +24,8 @@ export interface StreamContext {
   spoolMaxBytes: number;
   spoolFull: 'block' | 'drop_newest';
   parseJson: boolean;
+  /** Bounds on what is taken from a line (JSON shape, time window); the defaults when absent. */
+  rules?: EventRules;
   batcher: Batcher;
   metrics: AgentMetrics;
   now: () => number;
@@ -52,6 +55,9 @@ export class StreamSource {
   private failures = 0;
   /** Why the spool cannot be written now; undefined when it can. */
   spoolFailure: string | undefined;
+  /** Never throws: a line that cannot be built as usual is sent plain and marked (it may be spooled from a past run). */
+  private encode: EventEncoder;
+  private encodeExit: EventEncoder;
 
   constructor(
     name: string,
@@ -67,6 +73,9 @@ export class StreamSource {
     const left = this.spool.load(acked);
     this.nextSeq = left.length > 0 ? left[left.length - 1].seq + 1 : acked;
     this.marks = createAckWatermark(acked);
+    const enc = { host: ctx.host, rules: ctx.rules, events: ctx.metrics, now: ctx.now };
+    this.encode = createEventEncoder({ ...enc, parseJson: ctx.parseJson });
+    this.encodeExit = createEventEncoder({ ...enc, parseJson: false });
     // What a previous run spooled and Kafka never acknowledged goes first, with its original ids and times.
     for (const r of left) this.produce(r);
   }
@@ -80,15 +89,21 @@ export class StreamSource {
   attach(input: Readable): Promise<void> {
     this.input = input;
     const framer = createLineFramer({ maxLineBytes: this.ctx.maxLineBytes });
+    // A throw in a handler would be an uncaught exception (the process dies, and a spooled line kills every
+    // restart): each line is accepted on its own, and a failure is counted while the input keeps flowing.
     input.on('data', (chunk: Buffer) => {
-      for (const line of framer.push(chunk)) this.accept(line);
-      this.applyBackpressure();
+      this.guarded(() => {
+        for (const line of framer.push(chunk)) this.guarded(() => this.accept(line));
+      });
+      this.guarded(() => this.applyBackpressure());
     });
     return new Promise((resolve) => {
       const finish = () => {
         if (this.ended) return;
-        const last = framer.flushPartial();
-        if (last) this.accept(last);
+        this.guarded(() => {
+          const last = framer.flushPartial();
+          if (last) this.accept(last);
+        });
         this.ended = true;
         void this.spooled().then(() => {
           try {
@@ -103,6 +118,14 @@ export class StreamSource {
       input.on('close', finish);
       input.on('error', finish);
     });
+  }
+
+  private guarded(fn: () => void) {
+    try {
+      fn();
+    } catch (err) {
+      this.ctx.metrics.streamHandlerFailed(this.name, err);
+    }
   }
 
   /** An event that is not a line: the exit of a wrapped command. */
@@ -172,14 +195,20 @@ export class StreamSource {
 
   private produce(r: SpoolRecord, commandLine?: string) {
     const exit = r.exitCode !== undefined;
-    const line = { offset: r.seq, text: r.message, truncated: r.truncated ?? false, invalidUtf8: r.invalidUtf8 ?? false };
+    const line: EventLine = { offset: r.seq, text: r.message, truncated: r.truncated ?? false, invalidUtf8: r.invalidUtf8 ?? false };
     const src = { type: this.type, name: this.name, identity: this.identity };
-    const e = buildEvent(this.ctx.host, src, line, r.time, this.ctx.parseJson && !exit);
-    if (exit) e.process = { exit_code: r.exitCode, signal: r.signal ?? null, command_line: commandLine };
+    const value = exit
+      ? this.encodeExit(
+          src,
+          line,
+          r.time,
+          (e) => (e.process = { exit_code: r.exitCode, signal: r.signal ?? null, command_line: commandLine }),
+        )
+      : this.encode(src, line, r.time);
     const ticket = this.marks.add(r.seq + 1);
     this.ctx.batcher.add({
       key: this.ctx.host,
-      value: encodeBounded(e),
+      value,
       onAck: () => {
         this.marks.ack(ticket);
         this.applyBackpressure();
