@@ -8,12 +8,12 @@ import { errorMessage } from '../common/errors.js';
 import { createFaultReporter } from '../common/internal-events.js';
 import type { Logger } from '../common/logger.js';
 import { isRetriableKafkaError } from '../kafka/errors.js';
+import { createFileEvents, type FileGauges } from './file-events.js';
 import { createLineEvents } from './line-events.js';
 
 export type DiscardReason = 'spool_full';
 /** The files of the state directory (`agent.data_dir`) that the agent writes. */
 export type StateFile = 'checkpoints' | 'read_times' | 'spool';
-const MAX_FILE_LABELS = 200;
 
 /** Where a fault happened: the `stage` label of logship_agent_errors_total. */
 const FAULT_STAGES = [
@@ -104,27 +104,8 @@ export function createAgentMetrics(log: Logger) {
     'Failed writes to the state directory (disk full, I/O error), by file: checkpoints, read_times, spool.',
     ['file'],
   );
-  const rotations = c('logship_agent_file_rotations_total', 'Files seen renamed away, truncated or replaced.', ['kind']);
   const unackedBytes = g('logship_agent_unacked_bytes', 'Encoded bytes handed to the producer and not yet acknowledged.');
   const inflightLines = g('logship_agent_lines_in_flight', 'Lines handed to the producer and not yet acknowledged.');
-  const filesWatched = g('logship_agent_files_watched', 'Files open for tailing.');
-  const filesWaiting = g('logship_agent_files_waiting', 'Files waiting for a descriptor (agent.max_open_files); they get one in turn.');
-  const filesIdle = g(
-    'logship_agent_files_idle',
-    'Known files without a descriptor: closed while idle so waiting files could be opened; reopened from their checkpoint when they change.',
-  );
-  const idleCloses = c('logship_agent_files_idle_closed_total', 'Files closed while idle to free a descriptor for a waiting file.');
-  const openRefused = c(
-    'logship_agent_open_refused_total',
-    'Opens refused: the path held a symbolic link (link) or another file (swapped) than was matched. Retried next scan.',
-    ['reason'],
-  );
-  const bytesBehind = g('logship_agent_bytes_behind', 'Bytes in tailed files past the acknowledged checkpoint, all files.');
-  const fileBytesBehind = g(
-    'logship_agent_file_bytes_behind',
-    `Per file: bytes past the acknowledged checkpoint (first ${MAX_FILE_LABELS} files).`,
-    ['file'],
-  );
   const produceLatency = new Histogram({
     name: 'logship_agent_produce_latency_seconds',
     help: 'Produce request latency until acknowledged.',
@@ -132,11 +113,13 @@ export function createAgentMetrics(log: Logger) {
     registers: [registry],
   });
 
+  const fileEvents = createFileEvents(registry, log);
   const fault = createFaultReporter({ component: 'agent', registry, log, stages: FAULT_STAGES, errorTypes: FAULT_TYPES });
 
   return {
     registry,
     ...createLineEvents(registry, log, fault),
+    ...fileEvents,
     lineRead(sourceType: string, bytes: number) {
       linesRead.inc({ source_type: sourceType });
       bytesRead.inc({ source_type: sourceType }, bytes);
@@ -270,54 +253,10 @@ export function createAgentMetrics(log: Logger) {
     stateWriteRecovered(file: StateFile, failures: number) {
       log.warn({ file, failed_attempts: failures }, 'state directory writable again; resuming');
     },
-    symlinkSkipped(path: string) {
-      log.warn({ path }, 'symbolic link matches the include globs: skipped (agent.files.follow_symlinks is false)');
-    },
-    fileOpened(path: string, offset: number, identity: string, why: string) {
-      log.info({ path, offset, identity, why }, 'tailing file');
-    },
-    fileReopened(path: string, offset: number) {
-      log.debug({ path, offset }, 'file changed: reopened from its checkpoint');
-    },
-    fileIdleClosed(path: string, offset: number) {
-      idleCloses.inc();
-      log.debug({ path, offset }, 'file idle: closed to free a descriptor for a waiting file');
-    },
-    /** The file at `path` is not the one the walk matched: a link (`link`, O_NOFOLLOW) or another file (`swapped`). */
-    openRefused(reason: 'link' | 'swapped', path: string) {
-      openRefused.inc({ reason });
-      if (reason === 'link') log.warn({ path, reason }, 'a symbolic link replaced a matched file before it was opened: not followed');
-      else log.info({ path, reason }, 'file replaced between matching and opening: skipped until the next scan');
-    },
-    fileClosed(path: string, offset: number, why: string) {
-      log.info({ path, offset, why }, 'file closed');
-    },
-    fileRotated(kind: 'renamed' | 'truncated' | 'replaced' | 'deleted', path: string, detail: Record<string, unknown> = {}) {
-      rotations.inc({ kind });
-      log.info({ path, kind, ...detail }, 'file rotation detected');
-    },
-    setGauges(v: {
-      unackedBytes: number;
-      inflightLines: number;
-      files: Iterable<{ closed: boolean; path: string; bytesBehind: number }>;
-      waiting?: number;
-      idle?: number;
-    }) {
+    setGauges(v: { unackedBytes: number; inflightLines: number } & FileGauges) {
       unackedBytes.set(v.unackedBytes);
       inflightLines.set(v.inflightLines);
-      filesWaiting.set(v.waiting ?? 0);
-      filesIdle.set(v.idle ?? 0);
-      let open = 0;
-      let total = 0;
-      let labelled = 0;
-      fileBytesBehind.reset();
-      for (const f of v.files) {
-        if (!f.closed) open++;
-        total += f.bytesBehind;
-        if (labelled++ < MAX_FILE_LABELS) fileBytesBehind.set({ file: f.path }, f.bytesBehind);
-      }
-      filesWatched.set(open);
-      bytesBehind.set(total);
+      fileEvents.setFileGauges(v);
     },
   };
 }

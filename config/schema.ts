@@ -150,11 +150,7 @@ export const schema = obj('logship configuration', {
       'A file no longer at its path (renamed or deleted) is closed after it was read to its end and did not grow for this long.',
       0,
     ),
-    max_open_files: int(
-      1024,
-      'Most files open at once. Past it, files wait for a descriptor in turn (logship_agent_files_waiting), and open files read to their end, acknowledged and idle for a second are closed to make room, then reopened from their checkpoint when they change.',
-      { min: 1, unit: 'count' },
-    ),
+    max_open_files: int(1024, 'Most files held open; past it, files wait in turn and idle ones are closed.', { min: 1, unit: 'count' }),
     read_buffer_bytes: bytes(256 * 1024, 'Bytes read from a file at a time.', 4096),
     max_line_bytes: bytes(
       1024 * 1024,
