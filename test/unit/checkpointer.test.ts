@@ -130,7 +130,7 @@ describe('checkpointer', () => {
     expect(s.cp.written).toBe(1);
     vi.spyOn(fs, 'writeSync').mockImplementation((() => {
       throw enospc();
-    }) as never);
+    }));
     s.cp.now();
     expect(s.cp.written).toBe(1);
     vi.restoreAllMocks();
