@@ -129,7 +129,10 @@ describe('chaos: bad input', () => {
     const seed = seedFor(name);
     const rand = rng(seed);
     const t0 = Date.now();
-    const env = chaosEnv('badinput', { agent: { max_line_bytes: MAX_LINE, read_buffer_bytes: 65536 } });
+    // json_max_depth above Elasticsearch's flattened depth_limit (20): this scenario proves the sink's path for
+    // mapping conflicts (a 25-deep line reaches Elasticsearch and is dead-lettered with its reason). With the
+    // default bound the agent keeps such a line plain (agent-hostile.test.ts covers that).
+    const env = chaosEnv('badinput', { agent: { max_line_bytes: MAX_LINE, read_buffer_bytes: 65536, json_max_depth: 30 } });
     const files: Record<string, Buffer> = {};
     const garbage = Buffer.alloc((CI_SUBSET ? 2 : 10) * 1024 * 1024);
     for (let i = 0; i < garbage.length; i += 4) garbage.writeUInt32LE((rand() * 2 ** 32) >>> 0, i);
