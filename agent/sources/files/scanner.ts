@@ -92,7 +92,7 @@ export function createScanner(o: ScannerOptions): Scanner {
     tailers.set(key, t);
     // A new file's identity and first bytes go to disk before any of its lines leave: should we crash before the
     // periodic checkpoint, a copy of it (copytruncate) can still be recognised on restart. Written once at the end
-    // of this scan; the tailer holds its lines until a write after this point succeeded.
+    // of this scan or read round; the tailer holds its lines until a write after this point succeeded.
     if (why !== 'checkpoint') {
       checkpointer.markDirty();
       t.awaitCheckpoint();
