@@ -109,9 +109,15 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
         if (err instanceof LogshipError && err.code === 'LOGSHIP_ERR_KAFKA_AUTH') throw err;
         metrics.topicCheckFailed(err);
       });
-      // Letters are cut to fit the DLQ topic's own limit; when it cannot be read, Kafka's default (1 MiB) is assumed.
-      const maxLetter = await topicMaxMessageBytes(clientOpts, log, cfg.kafka.dlq_topic).catch((err) => void metrics.topicCheckFailed(err));
-      if (maxLetter !== undefined) dlq.setMaxMessageBytes(maxLetter);
+      // Letters are cut to fit the DLQ topic's own limit; until it is read (or when it cannot be), Kafka's default
+      // (1 MiB) is assumed, and a letter refused as too large makes the publisher read it again. Read in the
+      // background: with Kafka slow or away, waiting for it here would hold back the consumer's own connect retries.
+      void topicMaxMessageBytes(clientOpts, log, cfg.kafka.dlq_topic).then(
+        (maxLetter) => {
+          if (maxLetter !== undefined) dlq.setMaxMessageBytes(maxLetter);
+        },
+        (err) => void metrics.topicCheckFailed(err),
+      );
       consumer = createGroupConsumer(
         clientOpts,
         {

@@ -46,7 +46,7 @@ async function agentKillScenario(mode: 'create' | 'copytruncate') {
   const file = path.join(env.logs, 'app.log');
   const p = new Pipeline(env);
   p.startSink();
-  p.startAgent();
+  await p.startAgent().started(60_000);
   const w = new Writer(file, `kill-${mode}`);
   w.writeBatch(100);
   w.start(10, 10);
@@ -64,7 +64,9 @@ async function agentKillScenario(mode: 'create' | 'copytruncate') {
       nextRotate = Date.now() + 2000 + rand() * 2000;
     }
     await sleep(100 + rand() * 700);
-    p.startAgent();
+    // The time until the next kill counts from the agent's start line, not from the spawn: under load a spawn can
+    // take seconds to start reading, and kills that always land before it would leave nothing re-sent to prove.
+    await p.startAgent().started(60_000);
     await sleep(300 + rand() * 1000);
     if (rand() < 0.5) {
       logrotate(env.dir, file, mode); // and while it runs

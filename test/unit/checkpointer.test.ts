@@ -128,9 +128,9 @@ describe('checkpointer', () => {
     expect(s.cp.written).toBe(0);
     s.cp.now();
     expect(s.cp.written).toBe(1);
-    vi.spyOn(fs, 'writeSync').mockImplementation((() => {
+    vi.spyOn(fs, 'writeSync').mockImplementation(() => {
       throw enospc();
-    }) as never);
+    });
     s.cp.now();
     expect(s.cp.written).toBe(1);
     vi.restoreAllMocks();
