@@ -96,6 +96,8 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     waitForRoom: () => batcher.waitForRoom(),
     readFailed: (path, err, consecutive) => metrics.readFailed(path, err, consecutive),
     afterRound: () => {
+      // Idle files give their slots to waiting ones; those are read next round, after the write below.
+      if (scanner?.rebalance()) void pump.pump();
       if (checkpointer.dirty) checkpointer.soon();
     },
   });

@@ -1,5 +1,6 @@
 // The bookkeeping behind agent.max_open_files: who waits in which order, which open files give their slot up,
 // and what a file closed while idle keeps.
+import type fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FileSlots, IDLE_MS, type SlotHolder } from '../../agent/sources/files/file-slots.js';
 import type { FileCheckpoint } from '../../agent/state/checkpoint-store.js';
@@ -23,6 +24,7 @@ const holder = (over: Partial<SlotHolder> = {}): SlotHolder => ({
   acked: 100,
   pendingAcks: 0,
   inactiveMs: IDLE_MS,
+  bytesBehind: 0,
   ...over,
 });
 
@@ -64,35 +66,46 @@ describe('file slots', () => {
     expect(s.changed('unknown', { size: 1, mtimeMs: 1 })).toBe(false);
   });
 
-  it('closes only as many idle files as files wait beyond the free slots, longest idle first', () => {
+  it('asks for as many slots as files wait beyond the free ones', () => {
     const s = new FileSlots(3);
-    const open = [
-      { key: 'busy', t: holder({ inactiveMs: 10 }), size: 100 },
-      { key: 'idle1', t: holder({ inactiveMs: IDLE_MS + 5 }), size: 100 },
-      { key: 'idle2', t: holder({ inactiveMs: IDLE_MS + 50 }), size: 100 },
-    ];
-    expect(s.toClose(3, open)).toEqual([]); // nobody waits
+    expect(s.shortfall(3)).toBe(0); // nobody waits
     s.want('w1', { fromEnd: false });
     s.want('w2', { fromEnd: false });
-    expect(s.toClose(2, open)).toHaveLength(1); // one slot free, two wait
-    expect(s.toClose(2, open)[0].key).toBe('idle2');
-    expect(s.toClose(3, open).map((o) => o.key)).toEqual(['idle2', 'idle1']);
+    expect(s.shortfall(1)).toBe(0);
+    expect(s.shortfall(2)).toBe(1);
+    expect(s.shortfall(3)).toBe(2);
+    expect(s.shortfall(5)).toBe(2); // over the limit (a lower limit after a restart): no more than wait
   });
 
   it('an open file gives its slot up only when read to its end, acknowledged, at its path and idle', () => {
     const s = new FileSlots(1);
-    s.want('w', { fromEnd: false });
-    const cases: Array<[Partial<SlotHolder>, number, boolean]> = [
-      [{}, 100, true],
-      [{ acked: 90 }, 100, false], // a partial last line, or lines in flight
-      [{ pendingAcks: 1 }, 100, false],
-      [{ atPath: false }, 100, false], // renamed or deleted: let go by close_inactive_ms instead
-      [{ closed: true }, 100, false],
-      [{ inactiveMs: IDLE_MS - 1 }, 100, false],
-      [{}, 120, false], // grew since it was read
+    const cases: Array<[Partial<SlotHolder>, boolean]> = [
+      [{}, true],
+      [{ bytesBehind: 10 }, false], // a partial last line, lines in flight, or not read yet
+      [{ pendingAcks: 1 }, false],
+      [{ atPath: false }, false], // renamed or deleted: let go by close_inactive_ms instead
+      [{ closed: true }, false],
+      [{ inactiveMs: IDLE_MS - 1 }, false],
     ];
-    for (const [over, size, closes] of cases)
-      expect(s.toClose(1, [{ key: 'k', t: holder(over), size }]).length, JSON.stringify(over)).toBe(closes ? 1 : 0);
+    for (const [over, idle] of cases) expect(s.idle(holder(over)), JSON.stringify(over)).toBe(idle);
+  });
+
+  it('a file queued again keeps its place and its first fromEnd, with what was found of it last', () => {
+    const s = new FileSlots(1);
+    const st = (size: number) => ({ size }) as fs.Stats;
+    s.want('a', { fromEnd: true, found: { path: '/a', stat: st(1) } });
+    s.want('b', { fromEnd: false });
+    s.want('a', { fromEnd: false, found: { path: '/renamed', stat: st(2) } });
+    expect(s.order()).toEqual([
+      ['a', { fromEnd: true, found: { path: '/renamed', stat: st(2) } }],
+      ['b', { fromEnd: false }],
+    ]);
+    s.want('b', { fromEnd: false }, true);
+    s.want('b', { fromEnd: false, found: { path: '/b', stat: st(3) } });
+    expect(s.order().map(([k, w]) => [k, w.found?.path])).toEqual([
+      ['b', '/b'],
+      ['a', '/renamed'],
+    ]);
   });
 
   it('finds a parked file by the fingerprint of its first bytes, whatever their length', () => {

@@ -40,7 +40,7 @@ interface Sent {
 }
 
 /** What agent.ts wires, with a checkpointer that keeps its "file" in memory and counts writes. */
-function agentParts(maxOpenFiles: number) {
+function agentParts(maxOpenFiles: number, scanIntervalMs = 20) {
   let clock = 1_000_000;
   const silent = pino({ level: 'silent' });
   const metrics = createAgentMetrics(silent);
@@ -122,7 +122,7 @@ function agentParts(maxOpenFiles: number) {
   const scanner = createScanner({
     files: { include: [`${dir}/logs/*.log`], exclude: [], follow_symlinks: false },
     closeInactiveMs: 30_000,
-    scanIntervalMs: 20,
+    scanIntervalMs,
     readFromEnd: false,
     tailers,
     slots,
@@ -148,6 +148,7 @@ function agentParts(maxOpenFiles: number) {
     while (progressed) {
       progressed = false;
       for (const t of [...tailers.values()]) if (t.readOnce() === 'data') progressed = true;
+      if (scanner.rebalance()) progressed = true;
       if (dirty) write();
     }
     await batcher.flush();
@@ -240,6 +241,23 @@ describe('many files', () => {
     expect(files).toHaveLength(35);
     for (const f of files) expect(f.offset, f.path).toBe(fs.statSync(f.path).size);
     expect(h.slots.parked.size).toBe(25);
+  });
+
+  it('slots pass from idle files to waiting ones between scans too (after read rounds)', async () => {
+    const h = agentParts(2, 600_000);
+    const lines: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      fs.writeFileSync(logFile(i), `file ${i} only line\n`);
+      lines.push(`file ${i} only line`);
+    }
+    h.scanner.start(); // the first scan; no other comes within this test
+    for (let i = 0; i < 20 && h.sent.length < lines.length; i++) {
+      await h.pump();
+      h.tick(IDLE_MS);
+    }
+    expectOnce(h.sent, lines);
+    expect(h.scans).toBe(1);
+    expect(h.early).toEqual([]);
   });
 
   it('a file closed while idle is reopened from its checkpoint when it grows; a different file at its path is new', async () => {

@@ -3,6 +3,7 @@
 // acknowledged and idle give theirs up. A file closed that way keeps its checkpoint entry here and is queued again
 // when it changes; the opener then checks its identity as after a restart (same inode and first bytes: on from
 // the checkpoint; anything else: a new file). Pure bookkeeping: the scanner does the I/O.
+import type { Stats } from 'node:fs';
 import type { FileCheckpoint } from '../../state/checkpoint-store.js';
 
 /** How long an open file must not have grown before it gives its slot to a waiting file. */
@@ -19,6 +20,8 @@ export interface Parked {
 export interface Waiting {
   /** Found by the first scan: read_from end applies when it has no checkpoint. */
   fromEnd: boolean;
+  /** Where and what it was when last found (a slot freed between scans is given with it; the opener checks). */
+  found?: { path: string; stat: Stats };
 }
 
 /** What the slot decision needs of an open file. */
@@ -28,6 +31,8 @@ export interface SlotHolder {
   readonly acked: number;
   readonly pendingAcks: number;
   readonly inactiveMs: number;
+  /** Bytes of the file (as last read) past the acknowledged offset. */
+  readonly bytesBehind: number;
 }
 
 export class FileSlots {
@@ -71,10 +76,11 @@ export class FileSlots {
 
   /** Queue for a slot (a file already waiting keeps its place, unless `urgent` moves it to the front). */
   want(key: string, w: Waiting, urgent = false) {
-    if (urgent && !this.first.has(key)) {
-      this.queue.delete(key);
-      this.first.set(key, w);
-    } else if (!this.first.has(key) && !this.queue.has(key)) this.queue.set(key, w);
+    if (urgent && !this.first.has(key)) this.queue.delete(key);
+    const q = urgent || this.first.has(key) ? this.first : this.queue;
+    // Set again, it keeps its place; the newest of what was found is kept, fromEnd of the first time.
+    const had = q.get(key);
+    q.set(key, had ? { fromEnd: had.fromEnd, found: w.found ?? had.found } : w);
   }
 
   /** The waiting files in the order they get slots. */
@@ -106,20 +112,17 @@ export class FileSlots {
     return undefined;
   }
 
+  /** How many open files must give their slot up for every waiting file to get one (`openCount`: held now). */
+  shortfall(openCount: number): number {
+    return this.waiting - Math.max(0, this.max - openCount);
+  }
+
   /**
-   * Of the open files found by a scan (`size` of each from it), those to close so that waiting files get a slot
-   * (`openCount`: descriptors held now), longest idle first: at their path, read to the end, every line
-   * acknowledged, and not grown for IDLE_MS. A file that keeps growing keeps its slot.
+   * An open file that may give its slot up: at its path, read to its end as far as it knows, every line
+   * acknowledged, and not grown for IDLE_MS (the caller checks the size once more before closing it). A file that
+   * keeps growing keeps its slot.
    */
-  toClose<T extends SlotHolder>(
-    openCount: number,
-    found: Array<{ key: string; t: T; size: number }>,
-  ): Array<{ key: string; t: T; size: number }> {
-    const need = this.waiting - Math.max(0, this.max - openCount);
-    if (need <= 0) return [];
-    return found
-      .filter(({ t, size }) => !t.closed && t.atPath && t.pendingAcks === 0 && t.acked === size && t.inactiveMs >= IDLE_MS)
-      .sort((a, b) => b.t.inactiveMs - a.t.inactiveMs)
-      .slice(0, need);
+  idle(t: SlotHolder): boolean {
+    return !t.closed && t.atPath && t.pendingAcks === 0 && t.bytesBehind === 0 && t.inactiveMs >= IDLE_MS;
   }
 }

@@ -18,6 +18,8 @@ import type { FileTailer, TailerContext } from './tailer.js';
 const MAX_LINKS_LOGGED = 10_000;
 /** File system events within this long make one scan (10,000 files created at once are 10,000 events). */
 const EVENT_SCAN_DELAY_MS = 20;
+/** The next scan starts no sooner than this many times the last one's duration after it ended (at most ~20% busy). */
+const SCAN_PACE = 4;
 
 export interface ScannerOptions {
   files: { include: string[]; exclude: string[]; follow_symlinks: boolean };
@@ -44,6 +46,8 @@ export interface ScannerOptions {
 export interface Scanner {
   /** The first scan, then watching and periodic scans until stop(). Throws if the first scan does. */
   start(): void;
+  /** Between scans (after a read round): idle files give their slots to waiting files. True when it opened any. */
+  rebalance(): boolean;
   stop(): Promise<void>;
 }
 
@@ -88,7 +92,7 @@ export function createScanner(o: ScannerOptions): Scanner {
     tailers.set(key, t);
     // A new file's identity and first bytes go to disk before any of its lines leave: should we crash before the
     // periodic checkpoint, a copy of it (copytruncate) can still be recognised on restart. Written once at the end
-    // of this scan; the tailer holds its lines until a write after this point succeeded.
+    // of this scan or read round; the tailer holds its lines until a write after this point succeeded.
     if (why !== 'checkpoint') {
       checkpointer.markDirty();
       t.awaitCheckpoint();
@@ -98,40 +102,61 @@ export function createScanner(o: ScannerOptions): Scanner {
     return true;
   }
 
-  /** While files wait for a slot, idle open files give theirs up (their checkpoint entries are kept). */
-  function makeRoom(seen: Map<string, FoundFile>) {
-    if (slots.waiting === 0) return;
-    let open = 0;
-    const found: Array<{ key: string; t: FileTailer; size: number }> = [];
-    for (const [key, t] of tailers) {
-      if (!t.closed) open++;
-      const f = seen.get(key);
-      if (f) found.push({ key, t, size: f.stat.size });
-    }
-    for (const { key, t } of slots.toClose(open, found)) {
-      const entry = { ...t.checkpoint() }; // while the descriptor is open: the bytes before the offset are read
-      t.close();
-      tailers.delete(key);
-      slots.park(key, entry, seen.get(key)!.stat);
-      metrics.fileIdleClosed(t.path, entry.offset);
+  const openCount = () => {
+    let n = 0;
+    for (const t of tailers.values()) if (!t.closed) n++;
+    return n;
+  };
+
+  /** The file at a tailer's path now, if it is still that file (a scan's stat, or a fresh one). */
+  function statOf(key: string, t: FileTailer, seen?: Map<string, FoundFile>): fs.Stats | undefined {
+    if (seen) return seen.get(key)?.stat;
+    try {
+      const st = o.files.follow_symlinks ? fs.statSync(t.path) : fs.lstatSync(t.path);
+      return fileKey(st) === key ? st : undefined;
+    } catch {
+      return undefined;
     }
   }
 
-  /** Waiting files get the free slots, in queue order. */
-  function fill(seen: Map<string, FoundFile>) {
-    let open = 0;
-    for (const t of tailers.values()) if (!t.closed) open++;
+  /** While files wait for a slot, idle open files give theirs up (their checkpoint entries are kept). */
+  function makeRoom(seen?: Map<string, FoundFile>) {
+    let need = slots.shortfall(openCount());
+    if (need <= 0) return;
+    const idle = [...tailers].filter(([, t]) => slots.idle(t)).sort(([, a], [, b]) => b.inactiveMs - a.inactiveMs);
+    for (const [key, t] of idle) {
+      if (need <= 0) break;
+      const st = statOf(key, t, seen);
+      if (!st || st.size !== t.acked) continue; // grew since it was read: keeps its slot
+      const entry = { ...t.checkpoint() }; // while the descriptor is open: the bytes before the offset are read
+      t.close();
+      tailers.delete(key);
+      slots.park(key, entry, st);
+      metrics.fileIdleClosed(t.path, entry.offset);
+      need--;
+    }
+  }
+
+  /** Waiting files get the free slots, in queue order (between scans, with what the last scan found of them). */
+  function fill(seen?: Map<string, FoundFile>): number {
+    let open = openCount();
+    let opened = 0;
     for (const [key, w] of slots.order()) {
       if (open >= slots.max) break;
+      const f = seen ? seen.get(key) : w.found;
+      if (!f) continue; // woken (a new file starts like it) and not found since: the next scan has it
       slots.done(key); // opened, or queued again by the next scan (at the back: round-robin)
-      const f = seen.get(key);
-      if (!f || tailers.has(key)) continue;
+      if (tailers.has(key)) continue;
       try {
-        if (openFile(f.path, f.stat, w.fromEnd)) open++;
+        if (openFile(f.path, f.stat, w.fromEnd)) {
+          open++;
+          opened++;
+        }
       } catch (err) {
         metrics.openFailed(f.path, err, 'error');
       }
     }
+    return opened;
   }
 
   /** A tailer whose file was not found: renamed or deleted; closed once read to the end, idle and acknowledged. */
@@ -174,13 +199,13 @@ export function createScanner(o: ScannerOptions): Scanner {
       if (parked) {
         parked.entry.path = f.path;
         // Shrunk: truncated (copytruncate), and its copy may be among the waiting files.
-        if (slots.changed(key, f.stat)) slots.want(key, { fromEnd }, f.stat.size < parked.entry.offset);
+        if (slots.changed(key, f.stat)) slots.want(key, { fromEnd, found: f }, f.stat.size < parked.entry.offset);
         continue;
       }
       // A checkpointed file that has to wait for a slot at start keeps its entry meanwhile.
       const cp = firstScan ? checkpointer.state.files[key] : undefined;
       if (cp) slots.park(key, { ...cp });
-      slots.want(key, { fromEnd });
+      slots.want(key, { fromEnd, found: f });
     }
     for (const [key, t] of tailers) if (!seen.has(key)) notFound(key, t);
     // Known files closed while idle and not found now: kept for a while like checkpoint entries not found at start.
@@ -199,15 +224,32 @@ export function createScanner(o: ScannerOptions): Scanner {
     o.scanned();
   }
 
+  let lastScanMs = 0;
   const guardedScan = () => {
+    const started = o.now();
     try {
       scan();
     } catch (err) {
       metrics.scanFailed(err);
     }
+    lastScanMs = o.now() - started;
+  };
+  /** A walk of 10,000 files takes a while: the next one waits SCAN_PACE times as long, so scans stay a fraction. */
+  const after = (ms: number) => Math.max(ms, lastScanMs * SCAN_PACE);
+  let running = false;
+  const periodic = () => {
+    timer = setTimeout(() => {
+      guardedScan();
+      if (running) periodic();
+    }, after(o.scanIntervalMs));
   };
 
   return {
+    rebalance() {
+      if (slots.waiting === 0 || firstScan) return false;
+      makeRoom();
+      return fill() > 0;
+    },
     start() {
       scan();
       if (o.files.include.length > 0)
@@ -215,12 +257,14 @@ export function createScanner(o: ScannerOptions): Scanner {
           eventScan ??= setTimeout(() => {
             eventScan = undefined;
             guardedScan();
-          }, EVENT_SCAN_DELAY_MS);
+          }, after(EVENT_SCAN_DELAY_MS));
         });
-      timer = setInterval(guardedScan, o.scanIntervalMs);
+      running = true;
+      periodic();
     },
     async stop() {
-      clearInterval(timer);
+      running = false;
+      clearTimeout(timer);
       clearTimeout(eventScan);
       timer = undefined;
       eventScan = undefined;
