@@ -233,7 +233,7 @@ describe('agent: files', () => {
     // The final checkpoint is the file's size: everything acknowledged.
     const cp = Object.values(checkpointOf(env).files)[0];
     expect(cp.offset).toBe(fs.statSync(f).size);
-  });
+  }, 300_000); // five agent starts: generous on a loaded machine, not a timing claim
 
   it('a corrupt checkpoint file is reported and the agent reads from the beginning rather than skip', async () => {
     const env = makeEnv('corrupt');

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { expect } from 'vitest';
 import type { LogEvent } from '../../common/event.js';
-import { readTopic, waitFor, type TestEnv } from './helpers.js';
+import { readTopic, type TestEnv } from './helpers.js';
 
 export interface Shipped {
   events: LogEvent[];
@@ -25,21 +25,27 @@ export async function shipped(env: TestEnv): Promise<Shipped> {
   return { events, byMessage, byId, records: recs.length };
 }
 
-export async function waitShipped(env: TestEnv, expected: string[], timeoutMs = 30_000): Promise<Shipped> {
+/**
+ * Waits until every expected line is in Kafka. `stallMs` bounds the time without progress (no new expected line
+ * seen), not the whole wait: on a loaded machine a large backlog may take long to arrive, and a deadline on the
+ * total would fail a correct agent, while one that stopped shipping still fails after `stallMs`.
+ */
+export async function waitShipped(env: TestEnv, expected: string[], stallMs = 30_000): Promise<Shipped> {
   let last: Shipped | undefined;
-  try {
-    return await waitFor(
-      `${expected.length} lines in Kafka`,
-      async () => {
-        last = await shipped(env);
-        return expected.every((l) => last!.byMessage.has(l)) ? last : undefined;
-      },
-      timeoutMs,
-      300,
-    );
-  } catch (err) {
-    const missing = expected.filter((l) => !last?.byMessage.has(l));
-    throw new Error(`${(err as Error).message}; missing ${missing.length}: ${missing.slice(0, 5).join(' | ')}`, { cause: err });
+  let seen = -1;
+  let progressAt = Date.now();
+  for (;;) {
+    last = await shipped(env);
+    const present = expected.reduce((n, l) => (last!.byMessage.has(l) ? n + 1 : n), 0);
+    if (present === expected.length) return last;
+    if (present > seen) [seen, progressAt] = [present, Date.now()];
+    else if (Date.now() - progressAt > stallMs) {
+      const missing = expected.filter((l) => !last!.byMessage.has(l));
+      throw new Error(
+        `no progress for ${stallMs} ms waiting for ${expected.length} lines in Kafka; missing ${missing.length}: ${missing.slice(0, 5).join(' | ')}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 300));
   }
 }
 
