@@ -1,60 +1,33 @@
-// Operators' regexes run on every line, so one that backtracks badly stalls a whole host: `^(a+)+$` on a line
-// of 1000 'a's and a 'b' never finishes, and even an innocent-looking `(?<a>.*) (?<b>.*) (?<c>.*)x` takes a
-// minute on 1 KiB. V8 has a linear-time engine (the RegExp flag 'l', behind --enable-experimental-regexp-engine)
-// but it is some 40 times slower on an ordinary line, so there are three engines:
+// Operators' regexes (custom formats, include/exclude lines, redaction) run on every line, so one that backtracks
+// badly would stall a whole host: `^(a+)+$` on a line of 1000 'a's and a 'b' never finishes on a backtracking
+// engine, and even an innocent-looking `(?<a>.*) (?<b>.*) (?<c>.*)x` takes a minute on 1 KiB. So:
 //
-// - 'guarded' (the default where V8 has the engine): the usual backtracking engine, with V8's fallback to the
-//   linear engine once one exec has backtracked BACKTRACKS_BEFORE_FALLBACK times. An ordinary line costs what
-//   it always did; a pathological one costs at most that many backtracks and then linear time.
-// - 'linear': always the linear engine, for those who prefer a plain guarantee to speed.
-// - 'backtracking' (where V8 lacks the engine): the usual engine, refusing patterns known to take exponential
-//   time (a repeated group that itself contains a repetition, `(a+)+`, `(\w+\s?)*`); polynomial cases are
-//   bounded only by the caller's input window (max_chars).
+// - 'linear' (the default): RE2's automata, through re2js (a JavaScript port of RE2, no native code, no V8 flags):
+//   time linear in the line's length whatever the pattern. A pattern RE2 cannot run in linear time
+//   (backreferences, lookahead, lookbehind) is refused when the config is loaded.
+// - A pattern without any repetition (`ERROR|WARN`, `GET /health`) runs on V8's own engine instead, which is
+//   much faster: with nothing to repeat there is nothing to backtrack into, so its cost is bounded by the line's
+//   length times the pattern's. The choice is made once, at compile time.
+// - 'backtracking': V8's engine for every pattern, refusing patterns known to take exponential time (a repeated
+//   group that itself contains a repetition, `(a+)+`, `(\w+\s?)*`); polynomial cases are bounded only by the
+//   caller's input window (max_chars). Kept for patterns RE2 refuses, at the operator's own risk.
 //
-// The first two need V8 flags, turned on by `regexGuardsAvailable` when first asked. They are process-wide: the
-// linear engine becomes available to every regex (only with 'l'), and every regex that backtracks more than
-// BACKTRACKS_BEFORE_FALLBACK times in one exec finishes on the linear engine, which V8 does only where the
-// result is the same. Patterns the linear engine cannot run (backreferences, lookarounds, repetition counts
-// over 16) are refused by the first two, since nothing would bound them.
-import v8 from 'node:v8';
+// An earlier version turned on V8's experimental linear engine with v8.setFlagsFromString at run time, which
+// Node documents as undefined behaviour after start; re2js needs nothing of the kind.
+import { RE2JS } from 're2js';
 
-export type RegexEngine = 'guarded' | 'linear' | 'backtracking';
+export type RegexEngine = 'linear' | 'backtracking';
 
-/** Backtracks one exec may make before V8 finishes it on the linear engine (V8's default is 50000). */
-export const BACKTRACKS_BEFORE_FALLBACK = 1000;
-
-let guards: boolean | undefined;
-
-function linearWorks(): boolean {
-  try {
-    // eslint-disable-next-line no-invalid-regexp -- V8's linear engine flag, present only with its flag on
-    new RegExp('a', 'l');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Whether V8's linear engine and its fallback on excessive backtracking are on, turning them on if they are
- * not yet. The fallback's flag cannot be read back; it came in the same V8 release as the 'l' flag.
- */
-export function regexGuardsAvailable(): boolean {
-  if (guards === undefined) {
-    try {
-      v8.setFlagsFromString('--enable-experimental-regexp-engine');
-      v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
-      v8.setFlagsFromString(`--regexp-backtracks-before-fallback=${BACKTRACKS_BEFORE_FALLBACK}`);
-    } catch {
-      // not V8, or flags are locked: the backtracking engine with its checks it is
-    }
-    guards = linearWorks();
-  }
-  return guards;
-}
-
-export function defaultRegexEngine(): RegexEngine {
-  return regexGuardsAvailable() ? 'guarded' : 'backtracking';
+/** A compiled line pattern: the subset of RegExp the pipeline uses, whichever engine runs it. */
+export interface LineRegex {
+  readonly source: string;
+  /** 're2' (linear automata), 'v8' (no repetition, or the backtracking engine asked for). */
+  readonly engine: 're2' | 'v8';
+  test(text: string): boolean;
+  /** The first match, as RegExp#exec gives it (index, groups), or null. */
+  exec(text: string): RegExpExecArray | null;
+  /** Every match replaced by `mask` (taken literally, no `$` references), and how many there were. */
+  replace(text: string, mask: string): { text: string; count: number };
 }
 
 /** Thrown for a pattern that is not valid or not safe to run on every line; the message says which. */
@@ -103,12 +76,29 @@ export function nestedRepetition(pattern: string): { at: number; text: string } 
   return undefined;
 }
 
+/** Whether the pattern holds any quantifier at all (outside classes and escapes). */
+export function hasRepetition(pattern: string): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      i++;
+    } else if (c === '[') {
+      for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
+    } else if (quantifierAt(pattern, i)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** A quantifier at `i` (`*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`, each optionally lazy): whether it repeats, and its end. */
 function quantifierAt(p: string, i: number): { repeats: boolean; end: number } | undefined {
   const c = p[i];
   let end: number;
   let repeats: boolean;
   if (c === '*' || c === '+' || c === '?') {
+    // `(?:`, `(?<name>`: group syntax, not a quantifier
+    if (c === '?' && p[i - 1] === '(' && p[i - 2] !== '\\') return undefined;
     end = i + 1;
     repeats = c !== '?';
   } else if (c === '{') {
@@ -122,29 +112,68 @@ function quantifierAt(p: string, i: number): { repeats: boolean; end: number } |
   return { repeats, end };
 }
 
+function v8Regex(re: RegExp): LineRegex {
+  const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+  return {
+    source: re.source,
+    engine: 'v8',
+    test: (text) => re.test(text),
+    exec: (text) => re.exec(text),
+    replace(text, mask) {
+      let count = 0;
+      const out = text.replace(global, () => {
+        count++;
+        return mask;
+      });
+      return { text: out, count };
+    },
+  };
+}
+
+function re2Regex(pattern: string, re: RE2JS): LineRegex {
+  return {
+    source: pattern,
+    engine: 're2',
+    test: (text) => re.test(text),
+    exec: (text) => re.exec(text) as RegExpExecArray | null,
+    replace(text, mask) {
+      const m = re.matcher(text);
+      let count = 0;
+      let out = '';
+      let at = 0;
+      let from = 0;
+      while (from <= text.length && m.find(from)) {
+        const s = m.start();
+        const e = m.end();
+        out += text.slice(at, s) + mask;
+        count++;
+        at = e;
+        from = e > s ? e : e + 1; // an empty match must not match at the same place forever
+      }
+      return count === 0 ? { text, count } : { text: out + text.slice(at), count };
+    },
+  };
+}
+
 /** Compiles `pattern` for running on every line, or throws a LineRegexError that names the problem. */
-export function compileLineRegex(pattern: string, engine: RegexEngine = defaultRegexEngine()): RegExp {
+export function compileLineRegex(pattern: string, engine: RegexEngine = 'linear'): LineRegex {
   let plain: RegExp;
   try {
     plain = new RegExp(pattern);
   } catch (err) {
     throw new LineRegexError(`invalid regular expression: ${(err as Error).message}`);
   }
-  if (engine !== 'backtracking') {
-    if (!regexGuardsAvailable()) {
-      throw new LineRegexError("this runtime has no linear-time regex engine (V8's 'l' flag): use the backtracking engine");
-    }
-    let linear: RegExp;
+  if (engine === 'linear') {
+    let re: RE2JS;
     try {
-      // eslint-disable-next-line no-invalid-regexp -- V8's linear engine flag, present only with its flag on
-      linear = new RegExp(pattern, 'l');
+      re = RE2JS.compile(pattern);
     } catch {
       throw new LineRegexError(
-        `regular expression /${pattern}/ cannot be bounded in time: backreferences, lookahead, lookbehind and ` +
-          'repetition counts over 16 are not supported in a custom format',
+        `regular expression /${pattern}/ cannot be bounded in time: backreferences, lookahead and lookbehind ` +
+          'are not supported (RE2 syntax, linear time)',
       );
     }
-    return engine === 'linear' ? linear : plain;
+    return hasRepetition(pattern) ? re2Regex(pattern, re) : v8Regex(plain);
   }
   const nested = nestedRepetition(pattern);
   if (nested) {
@@ -153,5 +182,5 @@ export function compileLineRegex(pattern: string, engine: RegexEngine = defaultR
         `${nested.at} contains a repetition itself; write it without the outer repetition (e.g. 'a+' for '(a+)+')`,
     );
   }
-  return plain;
+  return v8Regex(plain);
 }
