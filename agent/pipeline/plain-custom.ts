@@ -1,13 +1,13 @@
 // Custom formats: an operator's regex with named groups — `time`, `level`, and any others as fields — and a
 // time layout. Compiled once when the config is loaded, where every problem is an error with a reason; applied
-// to the first `maxChars` characters of every line (see plain-regex.ts for how that and the engine bound its
+// to the first `maxChars` characters of every line (see common/line-regex.ts for how that and the engine bound its
 // cost).
 
 import { LogshipError } from '../../common/errors.js';
 import type { TimeContext } from './plain-formats.js';
 import { compileTimeLayout, type TimeLayout } from './plain-layout.js';
 import { type Level, normaliseLevel } from './plain-level.js';
-import { compileLineRegex, type LineRegex, type RegexEngine } from './plain-regex.js';
+import { compileLineRegex, type LineRegex, type RegexEngine } from '../../common/line-regex.js';
 import { isoOf } from './plain-time.js';
 
 /** How much of a line a custom regex sees by default: the head, where times and levels are. */
@@ -21,7 +21,7 @@ export interface CustomFormatOptions {
    * line is matched as if it ended there, so `$` matches at that point and a field may be cut short.
    */
   maxChars?: number;
-  /** Default: 'linear' (RE2, plain-regex.ts). */
+  /** Default: 'linear' (RE2, common/line-regex.ts). */
   engine?: RegexEngine;
 }
 

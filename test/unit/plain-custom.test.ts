@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileCustomFormat, type CustomFormatOptions } from '../../agent/pipeline/plain-custom.js';
 import { parsePlainLine } from '../../agent/pipeline/plain-parser.js';
-import { compileLineRegex, hasRepetition, nestedRepetition, type RegexEngine } from '../../agent/pipeline/plain-regex.js';
+import { compileLineRegex, hasRepetition, nestedRepetition, type RegexEngine } from '../../common/line-regex.js';
 
 const NOW = Date.parse('2026-12-15T12:00:00Z');
 function custom(pattern: string, line: string, opts: CustomFormatOptions = {}, format: 'auto' | 'off' = 'off', timezone = 'UTC') {
