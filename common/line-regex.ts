@@ -26,8 +26,11 @@ export interface LineRegex {
   test(text: string): boolean;
   /** The first match, as RegExp#exec gives it (index, groups), or null. */
   exec(text: string): RegExpExecArray | null;
-  /** Every match replaced by `mask` (taken literally, no `$` references), and how many there were. */
-  replace(text: string, mask: string): { text: string; count: number };
+  /**
+   * Every match replaced by `mask` (taken literally, no `$` references), and how many there were. With `group`,
+   * only that named group's text is replaced, where it took part in the match.
+   */
+  replace(text: string, mask: string, group?: string): { text: string; count: number };
 }
 
 /** Thrown for a pattern that is not valid or not safe to run on every line; the message says which. */
@@ -112,20 +115,37 @@ function quantifierAt(p: string, i: number): { repeats: boolean; end: number } |
   return { repeats, end };
 }
 
+/** Every match's [start, end) to replace, in order: the whole match, or a named group's part of it. */
+function splice(text: string, spans: Iterable<[number, number]>, mask: string): { text: string; count: number } {
+  let out = '';
+  let at = 0;
+  let count = 0;
+  for (const [s, e] of spans) {
+    if (s < at) continue;
+    out += text.slice(at, s) + mask;
+    at = e;
+    count++;
+  }
+  return count === 0 ? { text, count } : { text: out + text.slice(at), count };
+}
+
 function v8Regex(re: RegExp): LineRegex {
-  const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+  // 'd': match indices, for a named group's span; 'g': every match.
+  const global = new RegExp(re.source, `${re.flags.replace(/[gd]/g, '')}gd`);
   return {
     source: re.source,
     engine: 'v8',
     test: (text) => re.test(text),
     exec: (text) => re.exec(text),
-    replace(text, mask) {
-      let count = 0;
-      const out = text.replace(global, () => {
-        count++;
-        return mask;
-      });
-      return { text: out, count };
+    replace(text, mask, group) {
+      const spans: Array<[number, number]> = [];
+      global.lastIndex = 0;
+      for (let m = global.exec(text); m; m = global.exec(text)) {
+        const span = group ? m.indices?.groups?.[group] : m.indices?.[0];
+        if (span) spans.push([span[0], span[1]]);
+        if (m[0].length === 0) global.lastIndex++; // an empty match must not match at the same place forever
+      }
+      return splice(text, spans, mask);
     },
   };
 }
@@ -136,21 +156,20 @@ function re2Regex(pattern: string, re: RE2JS): LineRegex {
     engine: 're2',
     test: (text) => re.test(text),
     exec: (text) => re.exec(text) as RegExpExecArray | null,
-    replace(text, mask) {
+    replace(text, mask, group) {
       const m = re.matcher(text);
-      let count = 0;
-      let out = '';
-      let at = 0;
+      const named = group !== undefined && Object.hasOwn(re.namedGroups(), group) ? group : undefined;
+      if (group !== undefined && !named) return { text, count: 0 };
+      const spans: Array<[number, number]> = [];
       let from = 0;
       while (from <= text.length && m.find(from)) {
         const s = m.start();
         const e = m.end();
-        out += text.slice(at, s) + mask;
-        count++;
-        at = e;
+        if (named === undefined) spans.push([s, e]);
+        else if (m.start(named) >= 0) spans.push([m.start(named), m.end(named)]);
         from = e > s ? e : e + 1; // an empty match must not match at the same place forever
       }
-      return count === 0 ? { text, count } : { text: out + text.slice(at), count };
+      return splice(text, spans, mask);
     },
   };
 }

@@ -25,13 +25,7 @@ function checkPattern(pattern: string, keyPath: string, problems: ConfigProblem[
 function checkMultiline(ml: Config['agent']['multiline'], at: string, problems: ConfigProblem[]) {
   if (ml.mode !== 'pattern') return;
   if (!ml.pattern) problems.push({ path: `${at}.multiline.pattern`, reason: 'needed when mode is pattern' });
-  else {
-    try {
-      new RegExp(ml.pattern);
-    } catch (err) {
-      problems.push({ path: `${at}.multiline.pattern`, reason: `not a valid regular expression: ${(err as Error).message}` });
-    }
-  }
+  else checkPattern(ml.pattern, `${at}.multiline.pattern`, problems);
 }
 
 const GLOB_CHARS = /[*?[\]{}()!]/;
