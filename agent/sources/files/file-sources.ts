@@ -6,7 +6,7 @@
 import { LogshipError } from '../../../common/errors.js';
 import type { Config } from '../../../config/types.js';
 import type { EventRules } from '../../pipeline/event-builder.js';
-import { createLineProcessors, NO_PROCESSORS, type LineProcessors } from '../../pipeline/line-processors.js';
+import { createLineProcessors, type LineProcessors } from '../../pipeline/line-processors.js';
 import { multilineFactory, type Multiline } from '../../pipeline/multiline.js';
 import { compileCustomFormat } from '../../pipeline/plain-custom.js';
 import { zoneResolver } from '../../pipeline/plain-zone.js';
@@ -78,7 +78,7 @@ function invalid(at: string, err: unknown): LogshipError {
 }
 
 function compileSource(cfg: SourceConfig, at: string, agentReadFrom: 'beginning' | 'end', cwd?: string): FileSource {
-  let processors = NO_PROCESSORS;
+  let processors: LineProcessors;
   let custom;
   try {
     processors = createLineProcessors(cfg);
