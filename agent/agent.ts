@@ -12,12 +12,12 @@ import { fatalKafkaReporter } from '../kafka/errors.js';
 import { createAgentMetrics } from './metrics.js';
 import { createBatcher } from './pipeline/batcher.js';
 import { createKafkaOutput } from './pipeline/kafka-output.js';
-import { multilineFactory } from './pipeline/multiline.js';
 import { agentReadiness } from './readiness.js';
 import { createReadPump } from './read-pump.js';
 import { createCheckpointer, CHECKPOINT_EVERY_MS } from './state/checkpointer.js';
 import type { FileCheckpoint } from './state/checkpoint-store.js';
 import { openTimeJournal, type TimeJournal } from './state/time-journal.js';
+import { createSourceRouter } from './sources/files/file-sources.js';
 import { FileSlots } from './sources/files/file-slots.js';
 import { FileOpener } from './sources/files/opener.js';
 import { createScanner, type Scanner } from './sources/files/scanner.js';
@@ -101,15 +101,36 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       if (checkpointer.dirty) checkpointer.soon();
     },
   });
-  const multiline = multilineFactory(a.multiline);
+  // Patterns, zones and custom formats compiled once, here: a bad one throws a config error naming its key.
+  const router = createSourceRouter(a);
 
   /** What every source is given. */
   const rules = {
     json: { maxDepth: a.json_max_depth, maxKeys: a.json_max_keys },
     timestamps: { maxPastMs: a.timestamp_max_past_ms, maxFutureMs: a.timestamp_max_future_ms },
+    // Streams (stdin, run) parse plain lines as agent.parser says (its custom pattern is for the file source).
+    plain: { format: a.parser.format, timezone: a.parser.timezone },
   };
   const shared = { host, maxLineBytes: a.max_line_bytes, parseJson: a.json === 'auto', rules, batcher, metrics, now };
-  const tailerContext = (j: TimeJournal): TailerContext => ({
+  // One context per file source (its multiline, parsing, processors), made once the journal is open.
+  const contexts = new Map<string, TailerContext>();
+  const tailerContext = (j: TimeJournal, file: string): TailerContext => {
+    const src = router.sourceFor(file) ?? router.sources[0];
+    let c = contexts.get(src.name);
+    if (!c) {
+      c = {
+        ...baseContext(j),
+        sourceName: src.name,
+        parseJson: src.parseJson,
+        rules: { ...rules, ...src.rules },
+        multiline: src.multiline,
+        processors: src.processors,
+      };
+      contexts.set(src.name, c);
+    }
+    return c;
+  };
+  const baseContext = (j: TimeJournal): TailerContext => ({
     ...shared,
     readBufferBytes: a.read_buffer_bytes,
     partialFlushMs: a.partial_line_flush_ms,
@@ -127,7 +148,6 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         return checkpointer.failure !== undefined;
       },
     },
-    multiline,
   });
 
   const updateGauges = () =>
@@ -179,14 +199,15 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       journal = j;
       scanner = createScanner({
         files: a.files,
+        matcher: router.matcher,
         closeInactiveMs: a.close_inactive_ms,
         scanIntervalMs: a.scan_interval_ms,
-        readFromEnd: a.read_from === 'end' && !loaded.corrupt,
+        readFromEnd: (file) => !loaded.corrupt && (router.sourceFor(file)?.readFrom ?? a.read_from) === 'end',
         tailers,
         slots,
         opener,
         checkpointer,
-        ctx: () => tailerContext(j),
+        ctx: (file) => tailerContext(j, file),
         metrics,
         now,
         scanned: () => void pump.pump(),
@@ -200,7 +221,14 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       checkpointer.start();
       gauges = setInterval(updateGauges, 1000);
       log.info(
-        { host, include: a.files.include, topic: cfg.kafka.topic, brokers: cfg.kafka.brokers, metrics: health?.address },
+        {
+          host,
+          sources: router.sources.map((x) => x.name),
+          include: a.files.include,
+          topic: cfg.kafka.topic,
+          brokers: cfg.kafka.brokers,
+          metrics: health?.address,
+        },
         'agent started',
       );
     },

@@ -20,6 +20,11 @@ export function createLineEvents(registry: Registry, log: Logger, fault: FaultRe
     labelNames: ['reason'],
     registers: [registry],
   });
+  const redactions = new Counter({
+    name: 'logship_agent_redactions_total',
+    help: "Matches of a source's redact patterns replaced by its mask before the line left the host.",
+    registers: [registry],
+  });
   let refusedJson = 0;
   let refusedTime = 0;
   let buildFailures = 0;
@@ -38,6 +43,10 @@ export function createLineEvents(registry: Registry, log: Logger, fault: FaultRe
         { source, offset, reason, original_timestamp: original, total: refusedTime },
         "line's own time is outside the plausible window: sent with its read time",
       );
+    },
+    /** `n` secrets masked in one line: counted, never logged (the log must not say where a secret was). */
+    redacted(n: number) {
+      redactions.inc(n);
     },
     /** Building or encoding a line's event threw: the plain line was sent instead, marked log.build_error. */
     buildFailed(source: string, offset: number, err: unknown) {

@@ -11,7 +11,7 @@ import { isRetriableKafkaError } from '../kafka/errors.js';
 import { createFileEvents, type FileGauges } from './file-events.js';
 import { createLineEvents } from './line-events.js';
 
-export type DiscardReason = 'spool_full';
+export type DiscardReason = 'spool_full' | 'filtered';
 /** The files of the state directory (`agent.data_dir`) that the agent writes. */
 export type StateFile = 'checkpoints' | 'read_times' | 'spool';
 
@@ -146,7 +146,8 @@ export function createAgentMetrics(log: Logger) {
     },
     linesDiscarded(reason: DiscardReason, n: number, source: string) {
       linesDiscarded.inc({ reason }, n);
-      log.warn({ reason, lines: n, source }, 'lines discarded');
+      // Filtered lines are what the operator asked for: counted, logged only at debug.
+      log[reason === 'filtered' ? 'debug' : 'warn']({ reason, lines: n, source }, 'lines discarded');
     },
     produced(events: number, bytes: number, ms: number) {
       linesProduced.inc(events);

@@ -5,7 +5,7 @@ import { stdinCommand } from './stdin.js';
 
 const HELP = `Usage: logship agent -c FILE [--set key=value]... [--file GLOB]... [--stdin --source NAME]
 
-Tails the files matched by agent.files.include and produces each line to Kafka (key = host name, acks=-1).
+Tails the files of agent.sources (or agent.files.include) and produces each line to Kafka (key = host name, acks=-1).
 A file's checkpoint advances only past lines Kafka acknowledged.
 
 Options:
@@ -29,9 +29,20 @@ export async function agentCommand(argv: string[]): Promise<number> {
   );
   if (values.help) return help(HELP);
   if (values.stdin) return stdinCommand(values);
-  const cfg = loadFromFlags(values, values.file ? [['agent.files.include', [...values.file]]] : []);
-  if (cfg.agent.files.include.length === 0)
-    throw new LogshipError('LOGSHIP_ERR_USAGE', 'nothing to tail: set agent.files.include in the config, pass --file GLOB, or use --stdin');
+  const cfg = loadFromFlags(
+    values,
+    values.file
+      ? [
+          ['agent.files.include', [...values.file]],
+          ['agent.sources', []],
+        ]
+      : [],
+  );
+  if (cfg.agent.files.include.length === 0 && cfg.agent.sources.length === 0)
+    throw new LogshipError(
+      'LOGSHIP_ERR_USAGE',
+      'nothing to tail: set agent.sources (or agent.files.include) in the config, pass --file GLOB, or use --stdin',
+    );
   const { createAgent } = await import('../agent/agent.js');
   await startDaemon({ cfg, name: 'agent', create: (log, onFatal) => createAgent(cfg, { log, onFatal }) });
   return RUNNING;

@@ -61,7 +61,7 @@ export function streamConfig(values: ConfigValues, kind: string, source: string,
   const base = loadConfig({ file: values.config, env: process.env, sets: values.set });
   const overrides: Array<[string, unknown]> = [['agent.data_dir', path.join(base.agent.data_dir, `${kind}-${safeName(source)}`)]];
   if (!(values.set ?? []).some((s) => s.startsWith('agent.metrics_listen='))) overrides.push(['agent.metrics_listen', '']);
-  if (!keepFiles) overrides.push(['agent.files.include', []]);
+  if (!keepFiles) overrides.push(['agent.files.include', []], ['agent.sources', []]);
   return loadFromFlags(values, overrides, report);
 }
 

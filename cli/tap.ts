@@ -24,10 +24,11 @@ export async function tapCommand(argv: string[]): Promise<number> {
     ['agent.data_dir', tmp],
     ['agent.metrics_listen', ''],
   ];
-  if (values.file) overrides.push(['agent.files.include', [...values.file]]);
+  // --file GLOB taps those files as the implicit source `files`, instead of the config's sources.
+  if (values.file) overrides.push(['agent.files.include', [...values.file]], ['agent.sources', []]);
   const cfg = loadFromFlags(values, overrides);
-  if (cfg.agent.files.include.length === 0)
-    throw new LogshipError('LOGSHIP_ERR_USAGE', 'nothing to tap: set agent.files.include or pass --file GLOB');
+  if (cfg.agent.files.include.length === 0 && cfg.agent.sources.length === 0)
+    throw new LogshipError('LOGSHIP_ERR_USAGE', 'nothing to tap: set agent.sources (or agent.files.include) or pass --file GLOB');
   const stdoutProducer: Producer = {
     async connect() {},
     async send(_topic, messages) {

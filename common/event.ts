@@ -37,6 +37,10 @@ export interface LogEvent {
   };
   /** Fields parsed from a JSON line, kept apart so one app's field types cannot break another's mapping. */
   json?: Record<string, unknown>;
+  /** A source's static fields (agent.sources[].fields), nested at their dots: { service: { name: 'checkout' } }. */
+  fields?: Record<string, unknown>;
+  /** A source's tags. */
+  tags?: string[];
   /** For events of `logship run`: the process' exit. */
   process?: { exit_code?: number | null; signal?: string | null; command_line?: string };
 }

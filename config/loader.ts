@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { LogshipError } from '../common/errors.js';
 import { displayUrl, redactText } from '../common/redact.js';
+import { agentChecks, sourceLabel } from './agent-checks.js';
+import type { ConfigProblem } from './problem.js';
 import { coerceLeaf, defaultsOf, leaves, schema, type Leaf, type Node } from './schema.js';
 import { readSecretFile } from './secret-files.js';
 import { secretLeaves, secretsOf } from './secrets.js';
@@ -11,10 +13,7 @@ import type { Config } from './types.js';
 
 export { redactedConfig, secretsOf } from './secrets.js';
 
-export interface ConfigProblem {
-  path: string;
-  reason: string;
-}
+export type { ConfigProblem } from './problem.js';
 
 export interface LoadOptions {
   file?: string;
@@ -98,10 +97,28 @@ function merge(node: Node, target: Record<string, unknown>, raw: unknown, path: 
     }
     if (child.kind === 'object') {
       merge(child, target[k] as Record<string, unknown>, v, p, problems);
+    } else if (child.kind === 'list') {
+      mergeList(child.item, target, k, v, p, problems);
     } else {
       setLeaf(child, target, k, v, p, problems);
     }
   }
+}
+
+/** A list of objects: each item over the item's defaults, its problems named `path[i] (name).key`. */
+function mergeList(item: Node, target: Record<string, unknown>, key: string, v: unknown, path: string, problems: ConfigProblem[]) {
+  if (v === null) return;
+  if (!Array.isArray(v)) {
+    problems.push({ path, reason: 'expected a list' });
+    return;
+  }
+  target[key] = v.map((raw, i) => {
+    const out = defaultsOf(item) as Record<string, unknown>;
+    const name =
+      raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : '';
+    merge(item, out, raw, sourceLabel(path, i, name), problems);
+    return out;
+  });
 }
 
 function setLeaf(leaf: Leaf, target: Record<string, unknown>, key: string, v: unknown, path: string, problems: ConfigProblem[]) {
@@ -124,6 +141,11 @@ function similar(a: string, b: string): boolean {
 }
 
 function setPath(cfg: Record<string, unknown>, path: string, value: unknown, problems: ConfigProblem[], origin: string) {
+  if (path === 'agent.sources' && Array.isArray(value) && value.length === 0) {
+    // The capture commands (stdin, run) tail no file: the one list override there is, to empty.
+    (cfg.agent as Record<string, unknown>).sources = [];
+    return;
+  }
   const leaf = leaves().find(([p]) => p === path)?.[1];
   if (!leaf) {
     problems.push({ path, reason: `unknown key (from ${origin})` });
@@ -196,16 +218,7 @@ function crossChecks(cfg: Config, problems: ConfigProblem[]) {
     problems.push({ path: 'kafka.sasl.password', reason: `needed for ${cfg.kafka.sasl.mechanism} (or kafka.sasl.password_file)` });
   if (cfg.elasticsearch.username && !cfg.elasticsearch.password && !cfg.elasticsearch.api_key)
     problems.push({ path: 'elasticsearch.password', reason: 'needed with elasticsearch.username (or elasticsearch.password_file)' });
-  if (cfg.agent.multiline.mode === 'pattern') {
-    if (!cfg.agent.multiline.pattern) problems.push({ path: 'agent.multiline.pattern', reason: 'needed when mode is pattern' });
-    else {
-      try {
-        new RegExp(cfg.agent.multiline.pattern);
-      } catch (err) {
-        problems.push({ path: 'agent.multiline.pattern', reason: `not a valid regular expression: ${(err as Error).message}` });
-      }
-    }
-  }
+  agentChecks(cfg, problems);
   if (cfg.kafka.topic === cfg.kafka.dlq_topic) problems.push({ path: 'kafka.dlq_topic', reason: 'must differ from kafka.topic' });
 }
 

@@ -4,6 +4,8 @@ import { EVENT_VERSION, encodeEvent, eventId, type LogEvent, type SourceType } f
 import { LogshipError } from '../../common/errors.js';
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from '../../common/json-bounds.js';
 import { readJsonLine } from './json-line.js';
+import type { CompiledCustomFormat } from './plain-custom.js';
+import { parsePlainLine, type PlainFormat } from './plain-parser.js';
 import { DEFAULT_TIMESTAMP_WINDOW, judgeTimestamp, type TimestampWindow } from './timestamp-window.js';
 
 export interface SourceInfo {
@@ -25,10 +27,25 @@ export interface EventLine {
   lines?: number;
 }
 
-/** How far a line's own content is trusted: the bound on its JSON, the window for its time. */
+/** How a plain (non-JSON) line's time and level are read: plain-parser.ts. */
+export interface PlainRules {
+  format: 'auto' | PlainFormat | 'off';
+  timezone: string;
+  custom?: CompiledCustomFormat;
+}
+
+/**
+ * How far a line's own content is trusted (the bound on its JSON, the window for its time), how a plain line is
+ * parsed, and what its source adds to every event. One object per source, built once at start.
+ */
 export interface EventRules {
   json: JsonLimits;
   timestamps: TimestampWindow;
+  /** Absent or format 'off' without a custom format: plain lines keep the read time and no level. */
+  plain?: PlainRules;
+  /** The source's static fields, already nested at their dots, and its tags. */
+  fields?: Record<string, unknown>;
+  tags?: string[];
 }
 
 export const DEFAULT_EVENT_RULES: EventRules = { json: DEFAULT_JSON_LIMITS, timestamps: DEFAULT_TIMESTAMP_WINDOW };
@@ -56,11 +73,18 @@ export function buildEventMarked(
   const created = new Date(readTime).toISOString();
   const json = parseJson && !line.truncated && !line.lines ? readJsonLine(line.text, rules.json) : {};
   const parsed = json.parsed;
+  // A plain line (not a JSON object, or JSON turned off or refused): its own time and level, if it has them.
+  // `now` is the read time, which the journal keeps for a re-read line: a year-less stamp gets the same year.
+  const plain =
+    !parsed && rules.plain && (rules.plain.format !== 'off' || rules.plain.custom)
+      ? parsePlainLine(line.text, { format: rules.plain.format, timezone: rules.plain.timezone, now: readTime, custom: rules.plain.custom })
+      : undefined;
+  const ownTime = parsed?.timestamp ?? plain?.timestamp;
   let timestamp = created;
   let timestampRefused: BuiltEvent['timestampRefused'];
-  if (parsed?.timestamp !== undefined) {
-    const verdict = judgeTimestamp(Date.parse(parsed.timestamp), readTime, rules.timestamps);
-    if (verdict === 'ok') timestamp = parsed.timestamp;
+  if (ownTime !== undefined) {
+    const verdict = judgeTimestamp(Date.parse(ownTime), readTime, rules.timestamps);
+    if (verdict === 'ok') timestamp = ownTime;
     else timestampRefused = verdict;
   }
   const e: LogEvent = {
@@ -74,11 +98,15 @@ export function buildEventMarked(
   };
   if (src.path) e.log.file = { path: src.path };
   if (parsed?.level) e.log.level = parsed.level;
+  else if (plain?.level) e.log.level = plain.level;
   if (line.truncated) e.log.truncated = true;
   if (line.invalidUtf8) e.log.invalid_utf8 = true;
   if (json.refused) e.log.json_error = json.refused;
-  if (timestampRefused) e.log.original_timestamp = parsed!.timestamp;
+  if (timestampRefused) e.log.original_timestamp = ownTime;
   if (parsed) e.json = parsed.fields;
+  else if (plain?.fields) e.json = plain.fields;
+  if (rules.fields) e.fields = rules.fields;
+  if (rules.tags && rules.tags.length > 0) e.tags = rules.tags;
   if (line.lines) e.logship.lines = line.lines;
   return { event: e, jsonRefused: json.refused, timestampRefused };
 }

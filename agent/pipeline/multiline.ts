@@ -1,6 +1,7 @@
 // Multiline (off by default): joins continuation lines onto the line before them, so a stack trace is one
 // event. A line matching the continuation pattern joins the current event; any other line starts a new one.
 // An event is also closed at max_lines, max_bytes, or after timeout_ms without a new line. Pure.
+import { compileLineRegex } from '../../common/line-regex.js';
 import type { Config } from '../../config/types.js';
 import type { FramedLine } from './line-framer.js';
 
@@ -13,7 +14,8 @@ export const MULTILINE_PRESETS: Record<string, string> = {
 };
 
 export interface MultilineOptions {
-  continuation: RegExp;
+  /** RegExp or a LineRegex (common/line-regex.ts): an operator's pattern runs on RE2, in linear time. */
+  continuation: { test(text: string): boolean };
   maxLines: number;
   maxBytes: number;
   timeoutMs: number;
@@ -36,7 +38,7 @@ export interface Multiline {
 /** A new joiner per file generation as `agent.multiline` says; undefined when multiline is off. */
 export function multilineFactory(m: Config['agent']['multiline']): (() => Multiline) | undefined {
   if (m.mode === 'off') return undefined;
-  const continuation = new RegExp(m.mode === 'pattern' ? m.pattern : MULTILINE_PRESETS[m.mode]);
+  const continuation = m.mode === 'pattern' ? compileLineRegex(m.pattern) : new RegExp(MULTILINE_PRESETS[m.mode]);
   return () => createMultiline({ continuation, maxLines: m.max_lines, maxBytes: m.max_bytes, timeoutMs: m.timeout_ms });
 }
 

@@ -1,13 +1,13 @@
 // Custom formats: an operator's regex with named groups — `time`, `level`, and any others as fields — and a
 // time layout. Compiled once when the config is loaded, where every problem is an error with a reason; applied
-// to the first `maxChars` characters of every line (see plain-regex.ts for how that and the engine bound its
+// to the first `maxChars` characters of every line (see common/line-regex.ts for how that and the engine bound its
 // cost).
 
 import { LogshipError } from '../../common/errors.js';
 import type { TimeContext } from './plain-formats.js';
 import { compileTimeLayout, type TimeLayout } from './plain-layout.js';
 import { type Level, normaliseLevel } from './plain-level.js';
-import { compileLineRegex, type RegexEngine } from './plain-regex.js';
+import { compileLineRegex, type LineRegex, type RegexEngine } from '../../common/line-regex.js';
 import { isoOf } from './plain-time.js';
 
 /** How much of a line a custom regex sees by default: the head, where times and levels are. */
@@ -21,13 +21,13 @@ export interface CustomFormatOptions {
    * line is matched as if it ended there, so `$` matches at that point and a field may be cut short.
    */
   maxChars?: number;
-  /** Default: 'guarded' where the runtime has it, else 'backtracking' (plain-regex.ts). */
+  /** Default: 'linear' (RE2, common/line-regex.ts). */
   engine?: RegexEngine;
 }
 
 export interface CompiledCustomFormat {
   readonly pattern: string;
-  readonly regex: RegExp;
+  readonly regex: LineRegex;
   readonly maxChars: number;
   readonly time?: TimeLayout;
   readonly fieldNames: readonly string[];
@@ -62,7 +62,7 @@ export function compileCustomFormat(pattern: string, opts: CustomFormatOptions =
   if (!Number.isInteger(maxChars) || maxChars < 16 || maxChars > 65_536) {
     throw invalid(`max chars must be a whole number from 16 to 65536, not ${maxChars}`);
   }
-  let regex: RegExp;
+  let regex: LineRegex;
   try {
     regex = compileLineRegex(pattern, opts.engine);
   } catch (err) {
@@ -102,8 +102,8 @@ export function applyCustomFormat(c: CompiledCustomFormat, text: string, ctx: Ti
     const ts = ms === undefined ? undefined : isoOf(ms);
     if (ts) {
       out.timestamp = ts;
-      // The 'l' engine has no match indices ('d'), and they cost an array per line: the span is given only when
-      // the time's text occurs once in the match.
+      // Match indices ('d') cost an array per line and RE2 has none: the span is given only when the time's text
+      // occurs once in the match.
       const at = m[0].indexOf(g.time);
       if (g.time.length > 0 && at === m[0].lastIndexOf(g.time)) out.timeSpan = [m.index + at, m.index + at + g.time.length];
     }

@@ -34,7 +34,13 @@ describe('schema and config/types.ts agree', () => {
         const p = prefix ? `${prefix}.${prop.name}` : prop.name;
         const pt = checker.getTypeOfSymbolAtLocation(prop, sf);
         const text = checker.typeToString(pt);
-        if (pt.isUnion() && pt.types.every((u) => u.isStringLiteral()))
+        if (pt.isStringLiteral()) out.set(p, { kind: 'union', literals: [pt.value] });
+        else if (checker.isArrayType(pt) && text !== 'string[]') {
+          // A list of objects (agent.sources): its items' paths as `path[].key`.
+          out.set(p, { kind: 'list' });
+          walk(checker.getTypeArguments(pt as ts.TypeReference)[0], `${p}[]`);
+        } else if (text === 'Record<string, FieldValue>') out.set(p, { kind: 'map' });
+        else if (pt.isUnion() && pt.types.every((u) => u.isStringLiteral()))
           out.set(p, { kind: 'union', literals: pt.types.map((u) => u.value) });
         else if (['string', 'number', 'boolean', 'string[]'].includes(text)) out.set(p, { kind: text });
         else if (pt.flags & ts.TypeFlags.Object) walk(pt, p);
@@ -47,10 +53,20 @@ describe('schema and config/types.ts agree', () => {
 
   it('every leaf path is a property of Config with the matching type, and nothing else is', () => {
     const types = typePaths();
-    const expected: Record<Leaf['kind'], string> = { string: 'string', int: 'number', bool: 'boolean', enum: 'union', strings: 'string[]' };
-    const schemaPaths = leaves().map(([p]) => p);
+    const expected: Record<Leaf['kind'], string> = {
+      string: 'string',
+      int: 'number',
+      bool: 'boolean',
+      enum: 'union',
+      strings: 'string[]',
+      map: 'map',
+    };
+    // The lists' item leaves, `agent.sources[].name`, beside the fixed paths.
+    const itemLeaves = leaves(schema.fields.agent.fields.sources.item, 'agent.sources[]');
+    const all = [...leaves(), ...itemLeaves];
+    const schemaPaths = [...all.map(([p]) => p), 'agent.sources'];
     expect([...types.keys()].sort()).toEqual([...schemaPaths].sort());
-    for (const [p, leaf] of leaves()) {
+    for (const [p, leaf] of all) {
       const t = types.get(p)!;
       expect(t.kind, p).toBe(expected[leaf.kind]);
       if (leaf.kind === 'enum') expect([...t.literals!].sort(), p).toEqual([...leaf.values].sort());

@@ -1,58 +1,14 @@
 // Glob matching for include/exclude patterns. chokidar 4+ dropped globs, so discovery watches each pattern's
-// base directory and matches paths here. Supports *, **, ?, [abc] and {a,b}.
+// base directory and matches paths here, with picomatch (the matcher behind fast-glob, micromatch and chokidar
+// 3): *, **, ?, [abc], [!abc], [[:alpha:]], {a,b}, {1..3}, extglobs, and `!pattern` negation. Dotfiles match
+// (`*.log` matches `.hidden.log`), as with Filebeat's globs: a log file that starts with a dot is still a log.
 import path from 'node:path';
+import picomatch from 'picomatch';
+
+const OPTIONS: picomatch.PicomatchOptions = { dot: true, posix: true };
 
 export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  let i = 0;
-  let inBraces = 0;
-  while (i < glob.length) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        // "**/" matches zero or more directories; "**" at the end matches everything below.
-        if (glob[i + 2] === '/') {
-          re += '(?:.*/)?';
-          i += 3;
-        } else {
-          re += '.*';
-          i += 2;
-        }
-      } else {
-        re += '[^/]*';
-        i++;
-      }
-    } else if (c === '?') {
-      re += '[^/]';
-      i++;
-    } else if (c === '[') {
-      const close = glob.indexOf(']', i + 1);
-      if (close === -1) {
-        re += '\\[';
-        i++;
-      } else {
-        let body = glob.slice(i + 1, close);
-        if (body.startsWith('!')) body = '^' + body.slice(1);
-        re += `[${body.replace(/\\/g, '\\\\')}]`;
-        i = close + 1;
-      }
-    } else if (c === '{') {
-      inBraces++;
-      re += '(?:';
-      i++;
-    } else if (c === '}' && inBraces > 0) {
-      inBraces--;
-      re += ')';
-      i++;
-    } else if (c === ',' && inBraces > 0) {
-      re += '|';
-      i++;
-    } else {
-      re += c.replace(/[.+^$()|\\]/g, '\\$&');
-      i++;
-    }
-  }
-  return new RegExp(`^${re}$`);
+  return picomatch.makeRe(glob, OPTIONS);
 }
 
 /** The longest leading directory of a pattern with no glob characters: the directory discovery watches. */
@@ -60,7 +16,7 @@ export function globBase(glob: string): string {
   const parts = glob.split('/');
   const base: string[] = [];
   for (const p of parts) {
-    if (/[*?[{]/.test(p)) break;
+    if (/[*?[{]|^!|[@+!]\(/.test(p)) break;
     base.push(p);
   }
   if (base.length === parts.length) base.pop(); // a plain file path: watch its directory
@@ -75,14 +31,20 @@ export interface PathMatcher {
   recursive: boolean;
 }
 
+/**
+ * Include and exclude globs, relative ones resolved against `cwd`. An include pattern written `!glob` excludes,
+ * as in .gitignore-style lists: `[/var/log/*.log, '!/var/log/debug.log']`.
+ */
 export function createPathMatcher(include: string[], exclude: string[], cwd = process.cwd()): PathMatcher {
   const abs = (g: string) => (path.isAbsolute(g) ? g : path.join(cwd, g)).replace(/\\/g, '/');
-  const inc = include.map((g) => globToRegExp(abs(g)));
-  const exc = exclude.map((g) => globToRegExp(abs(g)));
-  const bases = [...new Set(include.map((g) => globBase(abs(g))))];
+  const positive = include.filter((g) => !g.startsWith('!')).map(abs);
+  const negative = [...exclude, ...include.filter((g) => g.startsWith('!')).map((g) => g.slice(1))].map(abs);
+  const inc = positive.length > 0 ? picomatch(positive, OPTIONS) : () => false;
+  const exc = negative.length > 0 ? picomatch(negative, OPTIONS) : () => false;
+  const bases = [...new Set(positive.map((g) => globBase(g)))];
   return {
-    matches: (file) => inc.some((r) => r.test(file)) && !exc.some((r) => r.test(file)),
+    matches: (file) => inc(file) && !exc(file),
     bases,
-    recursive: include.some((g) => g.includes('**') || globBase(abs(g)).split('/').length < abs(g).split('/').length - 1),
+    recursive: positive.some((g) => g.includes('**') || globBase(g).split('/').length < g.split('/').length - 1),
   };
 }

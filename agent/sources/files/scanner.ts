@@ -9,7 +9,7 @@ import type { AgentMetrics } from '../../metrics.js';
 import type { Checkpointer } from '../../state/checkpointer.js';
 import { walkMatches, watchBases, type FoundFile } from './discovery.js';
 import type { FileSlots } from './file-slots.js';
-import { createPathMatcher } from './glob.js';
+import { createPathMatcher, type PathMatcher } from './glob.js';
 import { fileKey } from './identity.js';
 import type { FileOpener } from './opener.js';
 import type { FileTailer, TailerContext } from './tailer.js';
@@ -23,17 +23,20 @@ const SCAN_PACE = 4;
 
 export interface ScannerOptions {
   files: { include: string[]; exclude: string[]; follow_symlinks: boolean };
+  /** Which paths to tail (every source's globs); default: files.include and files.exclude. */
+  matcher?: PathMatcher;
   closeInactiveMs: number;
   scanIntervalMs: number;
-  /** read_from: end, for files found by the first scan (false after a corrupt checkpoint). */
-  readFromEnd: boolean;
+  /** read_from: end, for files found by the first scan (false after a corrupt checkpoint); per path with sources. */
+  readFromEnd: boolean | ((path: string) => boolean);
   /** The open files, by fileKey; the scanner adds and removes them. */
   tailers: Map<string, FileTailer>;
   /** Files waiting for a descriptor, and known files closed while idle. */
   slots: FileSlots;
   opener: FileOpener;
   checkpointer: Pick<Checkpointer, 'state' | 'dirty' | 'markDirty' | 'soon' | 'now'>;
-  ctx: () => TailerContext;
+  /** The context of a file's tailer: its source's, by path. */
+  ctx: (path: string) => TailerContext;
   metrics: Pick<
     AgentMetrics,
     'fileOpened' | 'fileReopened' | 'fileRotated' | 'fileClosed' | 'fileIdleClosed' | 'openFailed' | 'scanFailed' | 'symlinkSkipped'
@@ -53,7 +56,8 @@ export interface Scanner {
 
 export function createScanner(o: ScannerOptions): Scanner {
   const { tailers, slots, opener, checkpointer, metrics } = o;
-  const matcher = createPathMatcher(o.files.include, o.files.exclude);
+  const matcher = o.matcher ?? createPathMatcher(o.files.include, o.files.exclude);
+  const readFromEnd = (p: string) => (typeof o.readFromEnd === 'function' ? o.readFromEnd(p) : o.readFromEnd);
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   let eventScan: NodeJS.Timeout | undefined;
@@ -83,7 +87,7 @@ export function createScanner(o: ScannerOptions): Scanner {
       cp: parked?.entry ?? checkpointer.state.files[key],
       live: tailers.values(),
       fromEnd,
-      ctx: o.ctx(),
+      ctx: o.ctx(p),
       startsLikeParked,
     });
     if (!opened) return false;
@@ -182,8 +186,8 @@ export function createScanner(o: ScannerOptions): Scanner {
       .map((x) => ({ ...x, known: known(x.key) }))
       .sort((x, y) => Number(!x.known) - Number(!y.known));
     const seen = new Map<string, FoundFile>();
-    const fromEnd = firstScan && o.readFromEnd;
     for (const { f, key } of found) {
+      const fromEnd = firstScan && readFromEnd(f.path);
       seen.set(key, f);
       const t = tailers.get(key);
       if (t) {
@@ -252,7 +256,7 @@ export function createScanner(o: ScannerOptions): Scanner {
     },
     start() {
       scan();
-      if (o.files.include.length > 0)
+      if (matcher.bases.length > 0)
         watcher = watchBases(matcher, { followSymlinks: o.files.follow_symlinks }, () => {
           eventScan ??= setTimeout(() => {
             eventScan = undefined;

@@ -13,6 +13,8 @@ import { createLineFramer, type FramedLine, type LineFramer } from '../../pipeli
 import type { AgentMetrics } from '../../metrics.js';
 import type { TimeJournal } from '../../state/time-journal.js';
 import type { JoinedLine, Multiline } from '../../pipeline/multiline.js';
+import type { LineProcessors } from '../../pipeline/line-processors.js';
+import { sendLines } from './send-lines.js';
 
 export interface TailerContext {
   host: string;
@@ -30,6 +32,10 @@ export interface TailerContext {
   multiline?: () => Multiline;
   /** Checkpoint writes, so that a generation's identity is on disk before any of its lines leave. */
   persist?: IdentityPersistence;
+  /** The configured source this file belongs to (logship.source.name); the path when absent. */
+  sourceName?: string;
+  /** The source's include/exclude lines and redaction (line-processors.ts). */
+  processors?: LineProcessors;
 }
 
 /** `stalled`: the agent's state directory cannot be written (read-time journal), nothing was read. */
@@ -217,15 +223,8 @@ export class FileTailer {
 
   private send(lines: JoinedLine[]) {
     if (lines.length === 0) return;
-    const { host, metrics, batcher, journal } = this.ctx;
-    const src = { type: 'file' as const, name: this.path, identity: this.entry.identity, path: this.path };
-    const marks = this.marks;
-    for (const line of lines) {
-      if (line.lines) metrics.linesJoined(line.lines - 1);
-      const value = this.encode(src, line, journal.timeFor(src.identity, line.offset));
-      const ticket = marks.add(line.end);
-      batcher.add({ key: host, value, onAck: () => marks.ack(ticket) });
-    }
+    const src = { type: 'file' as const, name: this.ctx.sourceName ?? this.path, identity: this.entry.identity, path: this.path };
+    sendLines(this.ctx, src, this.marks, this.encode, lines);
   }
 
   /** Truncated in place: what is there now is new data, read from 0 under a new identity. */

@@ -1,0 +1,72 @@
+// The agent's keys. agent.multiline, agent.json and agent.parser are the implicit source's (agent.files), and the
+// defaults of nothing else: each entry of agent.sources has its own (sources.ts).
+import { bool, bytes, int, ms, obj, oneOf, str, strings } from './nodes.js';
+import { jsonSchema, multilineSchema, parserSchema, sourcesSchema } from './sources.js';
+
+export const agentSchema = obj('The agent: tails files and captures process output into Kafka.', {
+  data_dir: str('./data/agent', 'Where checkpoints and the stream spool live. Must be writable and survive restarts.'),
+  read_from: oneOf('beginning', ['beginning', 'end'], 'Where to start a file that has no checkpoint.'),
+  sources: sourcesSchema,
+  files: obj(
+    'The implicit source `files` (kept from before agent.sources): which files to tail. Ignored for discovery when agent.sources is set, except follow_symlinks, which applies to every source.',
+    {
+      include: strings(
+        [],
+        'Glob patterns of files to tail (picomatch: *, **, ?, [a-z], {a,b}, !(x)). Absolute or relative to the working directory.',
+      ),
+      exclude: strings([], 'Glob patterns of files never to tail, even when included.'),
+      follow_symlinks: bool(
+        false,
+        'Tail symbolic links that match the globs (the files they point to, wherever those are). Off: links are skipped and logged, so a link cannot make the agent read outside the globs.',
+      ),
+    },
+  ),
+  scan_interval_ms: ms(1000, 'Periodic rescan of the include globs, a safety net beside file-system events.', 50),
+  poll_interval_ms: ms(250, 'How often an open file is checked for new bytes when no event arrived.', 10),
+  close_inactive_ms: ms(
+    30000,
+    'A file no longer at its path (renamed or deleted) is closed after it was read to its end and did not grow for this long.',
+    0,
+  ),
+  max_open_files: int(1024, 'Most files held open; past it, files wait in turn and idle ones are closed.', { min: 1, unit: 'count' }),
+  read_buffer_bytes: bytes(256 * 1024, 'Bytes read from a file at a time.', 4096),
+  max_line_bytes: bytes(
+    1024 * 1024,
+    'Longer lines are cut: the first max_line_bytes are sent with log.truncated=true, the rest is counted and skipped.',
+    16,
+  ),
+  partial_line_flush_ms: ms(
+    0,
+    'Send a last line that has no newline after it was idle this long (then it is never sent again). 0: wait for the newline.',
+  ),
+  multiline: multilineSchema,
+  json: jsonSchema,
+  parser: parserSchema,
+  json_max_depth: int(20, 'Deeper JSON lines are sent unparsed and marked log.json_error.', { min: 1, unit: 'count' }),
+  json_max_keys: int(1000, 'JSON lines with more members, any depth, are sent unparsed (log.json_error).', { min: 1, unit: 'count' }),
+  timestamp_max_past_ms: ms(365 * 86_400_000, 'A line time further before its read time gives way to it (log.original_timestamp).'),
+  timestamp_max_future_ms: ms(86_400_000, 'A line time further after its read time gives way to it (clock skew).'),
+  batch: obj('Batches sent to Kafka.', {
+    max_events: int(2000, 'Events per produce request.', { min: 1, unit: 'count' }),
+    max_bytes: bytes(1024 * 1024, 'Bytes per produce request.', 1024),
+    linger_ms: ms(20, 'How long a non-full batch may wait for more lines.'),
+  }),
+  max_inflight_bytes: bytes(16 * 1024 * 1024, 'Bytes sent and not yet acknowledged, across all sources; reading pauses above it.', 1024),
+  compression: oneOf(
+    'none',
+    ['none', 'gzip', 'lz4', 'zstd'],
+    'Compression of produce requests (record batches). lz4 is the cheapest on CPU; zstd the smallest.',
+  ),
+  metrics_listen: str('127.0.0.1:9464', 'host:port for /metrics, /healthz and /readyz. Empty: off.'),
+  shutdown_grace_ms: ms(10000, 'On SIGTERM, time to flush what is in hand before exiting.'),
+  spool_max_bytes: bytes(
+    256 * 1024 * 1024,
+    'On-disk spool for stdin and wrapped commands: lines wait here until Kafka acknowledged them.',
+    1024,
+  ),
+  spool_full: oneOf(
+    'block',
+    ['block', 'drop_newest'],
+    'When the spool is full: block (push back on the pipe) or drop newest lines (counted).',
+  ),
+});
