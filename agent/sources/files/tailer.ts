@@ -224,7 +224,7 @@ export class FileTailer {
       if (line.lines) metrics.linesJoined(line.lines - 1);
       const value = this.encode(src, line, journal.timeFor(src.identity, line.offset));
       const ticket = marks.add(line.end);
-      batcher.add({ key: host, value, onAck: () => marks.ack(ticket) });
+      batcher.add({ key: host, value, acks: marks, ticket });
     }
   }
 
