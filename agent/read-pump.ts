@@ -4,18 +4,10 @@ import type { ReadResult } from './sources/files/tailer.js';
 
 /** However long the batcher stays full, every file is looked at again this often (truncation, new data). */
 const RECHECK_MS = 250;
-/**
- * Polls that find nothing stretch the next one, up to this many poll intervals: new data normally comes with a
- * file system event (the scanner pumps at once), so polling is the safety net and 200 idle files cost little.
- * Any poll that reads data goes back to the configured interval.
- */
-const MAX_POLL_STRETCH = 8;
 
 export interface PumpSource {
   readonly path: string;
   readOnce(): ReadResult;
-  /** Holds bytes or lines that a time-out will release (a partial line, a multiline event). */
-  readonly holding?: boolean;
 }
 
 export interface ReadPumpOptions {
@@ -31,7 +23,7 @@ export interface ReadPumpOptions {
 export interface ReadPump {
   /** Reads until nothing has more to give; a call while it runs makes it go round once more. */
   pump(): Promise<void>;
-  /** Pump every `pollMs` (new data without a file system event), stretched while polls find nothing, until stop(). */
+  /** Pump every `pollMs` (new data without a file system event) until stop(). */
   start(pollMs: number): void;
   stop(): void;
 }
@@ -42,8 +34,6 @@ export function createReadPump(o: ReadPumpOptions): ReadPump {
   let stopping = false;
   let rr = 0;
   let timer: NodeJS.Timeout | undefined;
-  /** Whether any round since the last poll read data (set by pumps of any origin). */
-  let readSincePoll = false;
   /** Failures in a row per source, for how loud the next one is; a source that reads again starts over. */
   const failing = new WeakMap<PumpSource, number>();
 
@@ -87,7 +77,6 @@ export function createReadPump(o: ReadPumpOptions): ReadPump {
         while (progressed && !stopping) {
           const r = round();
           progressed = r.progressed;
-          if (progressed) readSincePoll = true;
           o.afterRound();
           if (r.blocked) {
             await Promise.race([o.waitForRoom(), new Promise((res) => setTimeout(res, RECHECK_MS))]);
@@ -104,25 +93,11 @@ export function createReadPump(o: ReadPumpOptions): ReadPump {
   return {
     pump,
     start(pollMs) {
-      if (timer) return;
-      let stretch = 1;
-      const next = () => {
-        timer = setTimeout(() => {
-          const active = readSincePoll;
-          readSincePoll = false;
-          void pump().finally(() => {
-            // A held partial line or multiline event waits for a time-out that only a poll can notice.
-            const holding = [...o.sources()].some((t) => t.holding === true);
-            stretch = active || readSincePoll || holding ? 1 : Math.min(MAX_POLL_STRETCH, stretch * 2);
-            if (!stopping) next();
-          });
-        }, pollMs * stretch);
-      };
-      next();
+      timer ??= setInterval(() => void pump(), pollMs);
     },
     stop() {
       stopping = true;
-      clearTimeout(timer);
+      clearInterval(timer);
       timer = undefined;
     },
   };

@@ -1,6 +1,6 @@
 // The read pump: reads every source a chunk at a time, round-robin from a moving start, until none has more;
 // waits for room when the batcher is full; a source that throws is reported and skipped.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createReadPump, type PumpSource } from '../../agent/read-pump.js';
 import type { ReadResult } from '../../agent/sources/files/tailer.js';
 
@@ -106,49 +106,5 @@ describe('read pump', () => {
     results.push('data');
     await pump.pump();
     expect(order).toHaveLength(n);
-  });
-});
-
-describe('read pump polling', () => {
-  it('stretches polls that find nothing up to 8 intervals, back to one once a read finds data or a source holds', async () => {
-    vi.useFakeTimers();
-    try {
-      const reads: number[] = [];
-      let next: ReadResult = 'eof';
-      let holding = false;
-      const src: PumpSource = {
-        path: 'a',
-        readOnce() {
-          reads.push(Date.now());
-          const r = next;
-          next = 'eof';
-          return r;
-        },
-        get holding() {
-          return holding;
-        },
-      };
-      const pump = createReadPump({
-        sources: () => [src],
-        waitForRoom: () => Promise.resolve(),
-        readFailed: () => undefined,
-        afterRound: () => undefined,
-      });
-      const t0 = Date.now();
-      pump.start(100);
-      await vi.advanceTimersByTimeAsync(100 + 200 + 400 + 800 + 800 + 800);
-      expect(reads.map((t) => t - t0)).toEqual([100, 300, 700, 1500, 2300, 3100]);
-      next = 'data';
-      await vi.advanceTimersByTimeAsync(800); // this poll reads data (and reads again: eof)
-      reads.length = 0;
-      await vi.advanceTimersByTimeAsync(100);
-      expect(reads.length).toBe(1); // the next poll is one interval later
-      holding = true;
-      await vi.advanceTimersByTimeAsync(1000);
-      expect(reads.length).toBe(11); // held data: every interval
-      pump.stop();
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });

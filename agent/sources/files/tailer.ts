@@ -114,11 +114,6 @@ export class FileTailer {
     return this.marks.pending;
   }
 
-  /** A partial line or multiline event waits for its time-out (the read pump keeps polling often). */
-  get holding(): boolean {
-    return (this.ctx.partialFlushMs > 0 && this.framer.pendingBytes > 0) || this.ml?.pending === true;
-  }
-
   get bytesBehind(): number {
     return Math.max(0, this.size - this.marks.watermark);
   }
