@@ -1,11 +1,17 @@
 // The event: the only wire shape between agent and sink. Its field names are ECS names, so the sink indexes
 // the event as the document with no renaming. `v` is the wire version; the sink refuses versions it does not know.
+// Version 2 (written by the agent since issue 13) may leave out what repeats: `event.created` when it equals
+// `@timestamp`, `logship.source.name` when it equals `log.file.path`. decodeEvent restores both, so a document
+// is the same whichever version carried it, and reads version 1 as before.
 import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { LogshipError } from './errors.js';
 import { jsonShapeProblem, type JsonLimits } from './json-bounds.js';
 
-export const EVENT_VERSION = 1;
+export const EVENT_VERSION = 2;
+
+/** The wire versions decodeEvent reads. */
+export const EVENT_VERSIONS_READ: readonly number[] = [1, 2];
 
 export type SourceType = 'file' | 'stdin' | 'command';
 
@@ -13,6 +19,7 @@ export interface LogEvent {
   v: number;
   '@timestamp': string;
   message: string;
+  /** `created`: the read time. Always there once decoded; on the v2 wire only when it differs from `@timestamp`. */
   event: { id: string; created: string; kind?: 'event'; dataset?: string };
   host: { name: string };
   log: {
@@ -98,7 +105,8 @@ export function decodeEvent(value: Buffer | string | null, limits: JsonLimits = 
   const e = parsed;
   // String(1e400) is Infinity, where JSON.stringify would say null.
   const v = typeof e.v === 'number' ? String(e.v) : JSON.stringify(e.v);
-  if (e.v !== EVENT_VERSION) fail(`unknown event version ${v} (this sink reads version ${EVENT_VERSION})`);
+  if (typeof e.v !== 'number' || !EVENT_VERSIONS_READ.includes(e.v))
+    fail(`unknown event version ${v} (this sink reads versions ${EVENT_VERSIONS_READ.join(' and ')})`);
   if (typeof e['@timestamp'] !== 'string' || Number.isNaN(Date.parse(e['@timestamp']))) fail('missing or invalid @timestamp');
   if (typeof e.message !== 'string') fail('missing message');
   if (!isObj(e.event) || typeof e.event.id !== 'string' || e.event.id.length === 0) fail('missing event.id');
@@ -107,7 +115,15 @@ export function decodeEvent(value: Buffer | string | null, limits: JsonLimits = 
   // 1e400 parses as Infinity, which JSON.stringify writes as null.
   if (!Number.isFinite(e.log.offset)) fail('log.offset is not a finite number');
   if (!isObj(e.logship) || !isObj(e.logship.source) || typeof e.logship.source.identity !== 'string') fail('missing logship.source');
+  if (e.v === 2) restoreV2(e.event, e.log, e.logship.source, e['@timestamp']);
   return e as unknown as LogEvent;
+}
+
+/** What version 2 leaves out because it repeats another field, put back where it was left out. */
+function restoreV2(event: Record<string, unknown>, log: Record<string, unknown>, source: Record<string, unknown>, ts: string) {
+  if (event.created === undefined) event.created = ts;
+  const path = isObj(log.file) ? log.file.path : undefined;
+  if (source.name === undefined && typeof path === 'string') source.name = path;
 }
 
 /** UTC day of the event's own timestamp: a re-delivered event lands in the same daily index as the first copy. */

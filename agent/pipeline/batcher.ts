@@ -4,10 +4,17 @@
 import { backoffMs, sleep } from '../../common/backoff.js';
 import { errorMessage } from '../../common/errors.js';
 
+/** Takes the acknowledgement of a ticket: one per source (its ack watermark), not a closure per event. */
+export interface AckSink {
+  ack(ticket: number): void;
+}
+
 export interface QueuedEvent {
   key: string | null;
   value: Buffer;
-  onAck: () => void;
+  /** Told `ticket` once Kafka acknowledged this event. */
+  acks: AckSink;
+  ticket: number;
 }
 
 export interface BatcherOptions {
@@ -43,7 +50,9 @@ export interface Batcher {
 
 export function createBatcher(o: BatcherOptions): Batcher {
   const maxConcurrent = o.maxConcurrent ?? 4;
+  // Queued events are queue[head..]: taking a batch moves `head` instead of copying the rest of the queue.
   let queue: QueuedEvent[] = [];
+  let head = 0;
   let queueBytes = 0;
   let inflightBytes = 0; // queued + being sent
   let inflightEvents = 0;
@@ -70,8 +79,9 @@ export function createBatcher(o: BatcherOptions): Batcher {
   }
 
   function schedule() {
-    if (queue.length === 0) return;
-    if (queue.length >= o.maxEvents || queueBytes >= o.maxBytes) {
+    const queued = queue.length - head;
+    if (queued === 0) return;
+    if (queued >= o.maxEvents || queueBytes >= o.maxBytes) {
       dispatch();
     } else if (!timer) {
       timer = setTimeout(() => {
@@ -82,19 +92,27 @@ export function createBatcher(o: BatcherOptions): Batcher {
   }
 
   function dispatch() {
-    while (queue.length > 0 && sending < maxConcurrent) {
+    while (queue.length > head && sending < maxConcurrent) {
       let n = 0;
       let bytes = 0;
-      while (n < queue.length && n < o.maxEvents && (n === 0 || bytes + queue[n].value.length <= o.maxBytes)) {
-        bytes += queue[n].value.length;
+      const queued = queue.length - head;
+      while (n < queued && n < o.maxEvents && (n === 0 || bytes + queue[head + n].value.length <= o.maxBytes)) {
+        bytes += queue[head + n].value.length;
         n++;
       }
-      const batch = queue.slice(0, n);
-      queue = queue.slice(n);
+      const batch = queue.slice(head, head + n);
+      head += n;
+      if (head === queue.length) {
+        queue = [];
+        head = 0;
+      } else if (head > 4096 && head * 2 > queue.length) {
+        queue = queue.slice(head);
+        head = 0;
+      }
       queueBytes -= bytes;
       void sendBatch(batch, bytes);
     }
-    if (timer && queue.length === 0) {
+    if (timer && queue.length === head) {
       clearTimeout(timer);
       timer = undefined;
     }
@@ -119,13 +137,13 @@ export function createBatcher(o: BatcherOptions): Batcher {
           await sleep(backoffMs(failures - 1, o.retryInitialMs ?? 200, o.retryMaxMs ?? 10_000), stopCtl.signal);
         }
       }
-      for (const e of batch) e.onAck();
+      for (const e of batch) e.acks.ack(e.ticket);
       inflightBytes -= bytes;
       inflightEvents -= batch.length;
     } finally {
       sending--;
       wakeRoom();
-      if (queue.length > 0) schedule();
+      if (queue.length > head) schedule();
     }
   }
 

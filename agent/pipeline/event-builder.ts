@@ -1,8 +1,9 @@
 // One framed line -> one event. The id comes from (host, source identity, offset); @timestamp from the line's
 // own time when it has a plausible one, else from `readTime`, which the caller keeps stable across re-reads.
-import { EVENT_VERSION, encodeEvent, eventId, type LogEvent, type SourceType } from '../../common/event.js';
+import { EVENT_VERSION, eventId, type LogEvent, type SourceType } from '../../common/event.js';
 import { LogshipError } from '../../common/errors.js';
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from '../../common/json-bounds.js';
+import { createEventSerializer } from './event-serializer.js';
 import { readJsonLine } from './json-line.js';
 import type { CompiledCustomFormat } from './plain-custom.js';
 import { parsePlainLine, type PlainFormat } from './plain-parser.js';
@@ -144,8 +145,8 @@ export function plainEvent(
  * Encodes, cutting the message further in the rare case escaping made the record too large for Kafka (and a
  * wrapped command's argv, when even an empty message does not fit). Each round makes the message strictly shorter.
  */
-export function encodeBounded(e: LogEvent): Buffer {
-  let buf = encodeEvent(e);
+export function encodeBounded(e: LogEvent, serialize: (e: LogEvent) => string | Buffer = createEventSerializer()): Buffer {
+  let buf = toBuffer(serialize(e));
   while (buf.length > MAX_EVENT_BYTES) {
     delete e.json;
     e.log.truncated = true;
@@ -157,7 +158,11 @@ export function encodeBounded(e: LogEvent): Buffer {
         'LOGSHIP_ERR_INTERNAL',
         `event of ${buf.length} bytes does not fit in ${MAX_EVENT_BYTES} even without its message`,
       );
-    buf = encodeEvent(e);
+    buf = toBuffer(serialize(e));
   }
   return buf;
+}
+
+function toBuffer(x: string | Buffer): Buffer {
+  return typeof x === 'string' ? Buffer.from(x) : x;
 }

@@ -13,6 +13,7 @@ import {
   type EventRules,
   type SourceInfo,
 } from './event-builder.js';
+import { createEventSerializer } from './event-serializer.js';
 
 /** The internal events of the encoder (agent/metrics.ts implements them). */
 export interface EncoderEvents {
@@ -34,18 +35,20 @@ export type EventEncoder = (src: SourceInfo, line: EventLine, readTime: number, 
 
 export function createEventEncoder(o: EventEncoderOptions): EventEncoder {
   const rules = o.rules ?? DEFAULT_EVENT_RULES;
+  // One per encoder (one encoder per source): the source's constant parts stay encoded between lines.
+  const serialize = createEventSerializer();
   return (src, line, readTime, decorate) => {
     let value: Buffer;
     let built: ReturnType<typeof buildEventMarked>;
     try {
       built = buildEventMarked(o.host, src, line, readTime, o.parseJson, rules);
       decorate?.(built.event);
-      value = encodeBounded(built.event);
+      value = encodeBounded(built.event, serialize);
     } catch (err) {
       o.events.buildFailed(src.name, line.offset, err);
       const e = plainEvent(o.host, src, line, readTime, o.now(), errorMessage(err));
       // Without `decorate`: whatever it added may be what failed. The plain line always encodes (its message is cut to fit).
-      return encodeBounded(e);
+      return encodeBounded(e, serialize);
     }
     if (built.jsonRefused) o.events.jsonRefused(src.name, line.offset, built.jsonRefused);
     if (built.timestampRefused)

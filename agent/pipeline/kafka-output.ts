@@ -52,10 +52,8 @@ export function createKafkaOutput(o: KafkaOutputOptions): KafkaOutput {
   return {
     async send(batch) {
       await connect();
-      await producer.send(
-        o.topic,
-        batch.map((e) => ({ key: e.key, value: e.value })),
-      );
+      // The queued events are the messages (key, value; the client ignores the rest): no copy per event.
+      await producer.send(o.topic, batch);
     },
     async failed(err, attempt, events) {
       o.metrics.produceFailed(err, attempt, events);

@@ -23,8 +23,10 @@ function setup(o: Partial<BatcherOptions> = {}) {
   const c = controlledSend();
   const acked: string[] = [];
   const batcher = createBatcher({ maxEvents: 100, maxBytes: 1 << 20, lingerMs: 50, maxInflightBytes: 1 << 20, send: c.send, ...o });
+  const names: string[] = [];
+  const acks = { ack: (ticket: number) => acked.push(names[ticket]) };
   const add = (...values: string[]) => {
-    for (const v of values) batcher.add({ key: 'h', value: Buffer.from(v), onAck: () => acked.push(v) });
+    for (const v of values) batcher.add({ key: 'h', value: Buffer.from(v), acks, ticket: names.push(v) - 1 });
   };
   return { ...c, acked, batcher, add };
 }
@@ -170,5 +172,29 @@ describe('batcher', () => {
     expect(calls).toHaveLength(before); // no more retries
     expect(acked).toEqual([]);
     expect(batcher.inflightEvents).toBe(1);
+  });
+});
+
+describe('batcher queue', () => {
+  it('takes batch after batch from a long queue in order, every event acknowledged once', async () => {
+    const sent: string[][] = [];
+    const acked: number[] = [];
+    const batcher = createBatcher({
+      maxEvents: 7,
+      maxBytes: 1 << 20,
+      lingerMs: 1000,
+      maxInflightBytes: 1 << 30,
+      maxConcurrent: 1,
+      send: async (batch) => void sent.push(batch.map((e) => e.value.toString())),
+    });
+    const acks = { ack: (t: number) => acked.push(t) };
+    for (let i = 0; i < 10_000; i++) batcher.add({ key: 'h', value: Buffer.from(String(i)), acks, ticket: i });
+    const flushed = batcher.flush();
+    await vi.advanceTimersByTimeAsync(100_000);
+    await flushed;
+    expect(sent.flat()).toEqual(Array.from({ length: 10_000 }, (_, i) => String(i)));
+    expect(sent.every((b) => b.length <= 7)).toBe(true);
+    expect(acked).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+    expect(batcher.inflightEvents).toBe(0);
   });
 });

@@ -95,10 +95,10 @@ describe('encode / decode', () => {
   });
 
   it('rejects an unknown version', () => {
-    expect(decodeReason(JSON.stringify({ ...sample(), v: 2 }))).toBe('unknown event version 2 (this sink reads version 1)');
-    expect(decodeReason(JSON.stringify({ ...sample(), v: '1' }))).toBe('unknown event version "1" (this sink reads version 1)');
+    expect(decodeReason(JSON.stringify({ ...sample(), v: 3 }))).toBe('unknown event version 3 (this sink reads versions 1 and 2)');
+    expect(decodeReason(JSON.stringify({ ...sample(), v: '1' }))).toBe('unknown event version "1" (this sink reads versions 1 and 2)');
     const { v: _v, ...noV } = sample();
-    expect(decodeReason(JSON.stringify(noV))).toBe('unknown event version undefined (this sink reads version 1)');
+    expect(decodeReason(JSON.stringify(noV))).toBe('unknown event version undefined (this sink reads versions 1 and 2)');
   });
 
   it('rejects missing or invalid fields, each with its own reason', () => {

@@ -2,7 +2,7 @@
 // row or one failure retrying will not fix, never while it is not connected.
 import { describe, expect, it } from 'vitest';
 import { createKafkaOutput } from '../../agent/pipeline/kafka-output.js';
-import type { Producer } from '../../kafka/producer.js';
+import { KAFKAJS_MESSAGES_PER_SEND, pieces, type Producer } from '../../kafka/producer.js';
 
 function fakes(opts: { connectFails?: boolean } = {}) {
   const producers: Array<{ connects: number; sends: number; disconnected: boolean }> = [];
@@ -32,7 +32,7 @@ function fakes(opts: { connectFails?: boolean } = {}) {
   return { producers, events, makeProducer, metrics };
 }
 
-const batch = [{ key: 'h', value: Buffer.from('x'), onAck: () => undefined }];
+const batch = [{ key: 'h', value: Buffer.from('x'), acks: { ack: () => undefined }, ticket: 0 }];
 const retriable = Object.assign(new Error('leader not available'), { retriable: true });
 const fatalNever = () => false;
 
@@ -75,5 +75,15 @@ describe('kafka output', () => {
     await new Promise((r) => setImmediate(r));
     expect(f.events).toEqual(['unreachable']);
     expect(g.events).toEqual([]);
+  });
+});
+
+describe('kafkajs pieces per send', () => {
+  it('cuts a batch into consecutive pieces of at most KAFKAJS_MESSAGES_PER_SEND, nothing lost or reordered', () => {
+    expect(pieces([1, 2, 3], 5)).toEqual([[1, 2, 3]]);
+    const all = Array.from({ length: 2001 }, (_, i) => i);
+    const parts = pieces(all, KAFKAJS_MESSAGES_PER_SEND);
+    expect(parts.every((p) => p.length <= KAFKAJS_MESSAGES_PER_SEND && p.length > 0)).toBe(true);
+    expect(parts.flat()).toEqual(all);
   });
 });

@@ -47,7 +47,9 @@ describe('decodeEvent bounds', () => {
       'not JSON: not valid UTF-8',
     );
     expect(reason(text(3, (s) => s.replace('"offset":3', '"offset":1e400')))).toBe('log.offset is not a finite number');
-    expect(reason(text(4, (s) => s.replace('"v":1', '"v":1e400')))).toBe('unknown event version Infinity (this sink reads version 1)');
+    expect(reason(text(4, (s) => s.replace(`"v":${EVENT_VERSION}`, '"v":1e400')))).toBe(
+      'unknown event version Infinity (this sink reads versions 1 and 2)',
+    );
     // Our own events, 20 levels of JSON under `json` (the agent's default bound), pass.
     expect(reason(Buffer.from(encodeEvent(event(5, JSON.parse(nested(20))))))).toBe('accepted');
   });
@@ -71,10 +73,10 @@ describe('decodeBatch', () => {
     expect(items.map((i) => i.ref.offset)).toEqual(['0', '5']);
     expect(letters.map((l) => [l.source.offset, l.stage, l.error_type, l.reason])).toEqual([
       ['1', 'decode', 'decode_error', 'not a JSON object'],
-      ['2', 'decode', 'decode_error', 'unknown event version undefined (this sink reads version 1)'],
+      ['2', 'decode', 'decode_error', 'unknown event version undefined (this sink reads versions 1 and 2)'],
       ['3', 'decode', 'decode_error', 'JSON nested deeper than 32'],
       ['4', 'decode', 'decode_error', 'empty record value'],
-      ['6', 'decode', 'decode_error', 'unknown event version "1" (this sink reads version 1)'],
+      ['6', 'decode', 'decode_error', 'unknown event version "1" (this sink reads versions 1 and 2)'],
     ]);
     // __proto__ stays an own key of the document (JSON.parse defines it), nothing reaches Object.prototype.
     const doc = JSON.parse(items[1].lines!.split('\n')[1]);

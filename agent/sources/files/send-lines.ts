@@ -39,7 +39,7 @@ export function sendLines(ctx: SendContext, src: SourceInfo, marks: AckWatermark
     }
     const value = encode(src, line, journal.timeFor(src.identity, line.offset));
     const ticket = marks.add(line.end);
-    batcher.add({ key: host, value, onAck: () => marks.ack(ticket) });
+    batcher.add({ key: host, value, acks: marks, ticket });
   }
   if (filtered > 0) metrics.linesDiscarded('filtered', filtered, src.path ?? src.name);
 }

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import type { SourceType } from '../../../common/event.js';
 import { createAckWatermark, type AckWatermark } from '../../pipeline/ack-watermark.js';
 import type { AgentMetrics } from '../../metrics.js';
-import type { Batcher } from '../../pipeline/batcher.js';
+import type { AckSink, Batcher } from '../../pipeline/batcher.js';
 import type { StreamCheckpoint } from '../../state/checkpoint-store.js';
 import type { EventLine, EventRules } from '../../pipeline/event-builder.js';
 import { createEventEncoder, type EventEncoder } from '../../pipeline/event-encoder.js';
@@ -44,6 +44,13 @@ export class StreamSource {
   readonly identity: string;
   private nextSeq: number;
   private marks: AckWatermark;
+  /** Where acknowledgements go: the watermark, then the pipe may resume. One for all events, not one per event. */
+  private readonly acks: AckSink = {
+    ack: (ticket) => {
+      this.marks.ack(ticket);
+      this.applyBackpressure();
+    },
+  };
   private spool: Spool;
   private input: Readable | undefined;
   private paused = false;
@@ -206,14 +213,7 @@ export class StreamSource {
         )
       : this.encode(src, line, r.time);
     const ticket = this.marks.add(r.seq + 1);
-    this.ctx.batcher.add({
-      key: this.ctx.host,
-      value,
-      onAck: () => {
-        this.marks.ack(ticket);
-        this.applyBackpressure();
-      },
-    });
+    this.ctx.batcher.add({ key: this.ctx.host, value, acks: this.acks, ticket });
   }
 
   /** Pause the pipe while the spool is full or the producer has no room; resume when both have room. */
