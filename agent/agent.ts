@@ -13,6 +13,7 @@ import { createAgentMetrics } from './metrics.js';
 import { createBatcher } from './pipeline/batcher.js';
 import { createKafkaOutput } from './pipeline/kafka-output.js';
 import { multilineFactory } from './pipeline/multiline.js';
+import { containerSources } from './container-logs.js';
 import { agentReadiness } from './readiness.js';
 import { createReadPump } from './read-pump.js';
 import { createCheckpointer, CHECKPOINT_EVERY_MS } from './state/checkpointer.js';
@@ -102,6 +103,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     },
   });
   const multiline = multilineFactory(a.multiline);
+  const container = containerSources(a.files.format, { maxLineBytes: a.max_line_bytes, metrics });
 
   /** What every source is given. */
   const rules = {
@@ -128,6 +130,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       },
     },
     multiline,
+    container,
   });
 
   const updateGauges = () =>

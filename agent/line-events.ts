@@ -20,6 +20,13 @@ export function createLineEvents(registry: Registry, log: Logger, fault: FaultRe
     labelNames: ['reason'],
     registers: [registry],
   });
+  const containerUndecoded = new Counter({
+    name: 'logship_agent_lines_container_undecoded_total',
+    help: 'Lines of a docker or cri source that were not a record of that format: sent as they were.',
+    labelNames: ['format'],
+    registers: [registry],
+  });
+  let undecoded = 0;
   let refusedJson = 0;
   let refusedTime = 0;
   let buildFailures = 0;
@@ -37,6 +44,13 @@ export function createLineEvents(registry: Registry, log: Logger, fault: FaultRe
       log[streakLevel(++refusedTime, EVERY)](
         { source, offset, reason, original_timestamp: original, total: refusedTime },
         "line's own time is outside the plausible window: sent with its read time",
+      );
+    },
+    containerUndecoded(format: 'docker' | 'cri', source: string, offset: number) {
+      containerUndecoded.inc({ format });
+      log[streakLevel(++undecoded, EVERY)](
+        { source, offset, format, total: undecoded },
+        `line is not a ${format} log record: sent as it is`,
       );
     },
     /** Building or encoding a line's event threw: the plain line was sent instead, marked log.build_error. */

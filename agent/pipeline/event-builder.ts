@@ -12,6 +12,8 @@ export interface SourceInfo {
   name: string;
   identity: string;
   path?: string;
+  /** A container's log file: what its path says about the container. */
+  meta?: Pick<LogEvent, 'container' | 'kubernetes'>;
 }
 
 /** What an event is built from: a framed line, a multiline event, or a stream's spooled record. */
@@ -23,6 +25,9 @@ export interface EventLine {
   invalidUtf8: boolean;
   /** Lines joined into this event by multiline, when more than one. */
   lines?: number;
+  /** A container runtime's record (agent/pipeline/container-join.ts): its stream and its time of the write. */
+  iostream?: 'stdout' | 'stderr';
+  recordTime?: string;
 }
 
 /** How far a line's own content is trusted: the bound on its JSON, the window for its time. */
@@ -58,9 +63,11 @@ export function buildEventMarked(
   const parsed = json.parsed;
   let timestamp = created;
   let timestampRefused: BuiltEvent['timestampRefused'];
-  if (parsed?.timestamp !== undefined) {
-    const verdict = judgeTimestamp(Date.parse(parsed.timestamp), readTime, rules.timestamps);
-    if (verdict === 'ok') timestamp = parsed.timestamp;
+  // A container runtime's time of the write wins over a time the text itself carries: it is always there.
+  const own = line.recordTime ?? parsed?.timestamp;
+  if (own !== undefined) {
+    const verdict = judgeTimestamp(Date.parse(own), readTime, rules.timestamps);
+    if (verdict === 'ok') timestamp = own;
     else timestampRefused = verdict;
   }
   const e: LogEvent = {
@@ -77,7 +84,10 @@ export function buildEventMarked(
   if (line.truncated) e.log.truncated = true;
   if (line.invalidUtf8) e.log.invalid_utf8 = true;
   if (json.refused) e.log.json_error = json.refused;
-  if (timestampRefused) e.log.original_timestamp = parsed!.timestamp;
+  if (timestampRefused) e.log.original_timestamp = own;
+  if (line.iostream) e.log.iostream = line.iostream;
+  if (src.meta?.container) e.container = src.meta.container;
+  if (src.meta?.kubernetes) e.kubernetes = src.meta.kubernetes;
   if (parsed) e.json = parsed.fields;
   if (line.lines) e.logship.lines = line.lines;
   return { event: e, jsonRefused: json.refused, timestampRefused };

@@ -13,6 +13,7 @@ import { createLineFramer, type FramedLine, type LineFramer } from '../../pipeli
 import type { AgentMetrics } from '../../metrics.js';
 import type { TimeJournal } from '../../state/time-journal.js';
 import type { JoinedLine, Multiline } from '../../pipeline/multiline.js';
+import type { ContainerJoiner, ContainerSource } from '../../container-logs.js';
 
 export interface TailerContext {
   host: string;
@@ -30,6 +31,8 @@ export interface TailerContext {
   multiline?: () => Multiline;
   /** Checkpoint writes, so that a generation's identity is on disk before any of its lines leave. */
   persist?: IdentityPersistence;
+  /** A docker or cri source: its records unwrapped and joined before multiline (agent/container-logs.ts). */
+  container?: (path: string) => ContainerSource;
 }
 
 /** `stalled`: the agent's state directory cannot be written (read-time journal), nothing was read. */
@@ -50,6 +53,8 @@ export class FileTailer {
   private lastGrowth: number;
   private size = 0;
   private ml: Multiline | undefined;
+  private cs: ContainerSource | undefined;
+  private cj: ContainerJoiner | undefined;
   /** The last bytes read (up to FP_MAX), to recognise a copy of this generation after copytruncate. */
   private tail: Buffer = Buffer.alloc(0);
   private onRetire: (r: RetiredGeneration) => void;
@@ -73,6 +78,8 @@ export class FileTailer {
     this.lastGrowth = ctx.now();
     this.onRetire = onRetire;
     this.ml = ctx.multiline?.();
+    this.cs = ctx.container?.(path);
+    this.cj = this.cs?.joiner();
     this.identitySaved = new IdentityGate(ctx.persist);
     this.encode = createEventEncoder({ host: ctx.host, parseJson: ctx.parseJson, rules: ctx.rules, events: ctx.metrics, now: ctx.now });
   }
@@ -138,6 +145,12 @@ export class FileTailer {
     }
     if (!this.ctx.batcher.hasRoom) return 'blocked';
     if (st.size === this.readOffset) {
+      const idle = this.ctx.partialFlushMs > 0 && this.ctx.now() - this.lastGrowth >= this.ctx.partialFlushMs;
+      // A line whose last piece has not come (a container that exited mid-line) goes as far as it got.
+      if (this.cj?.pending && idle) {
+        this.toMultiline(this.cj.flush());
+        return 'data';
+      }
       if (this.ml?.pending) {
         const events = this.ml.flush(this.ctx.now());
         if (events.length > 0) {
@@ -145,7 +158,7 @@ export class FileTailer {
           return 'data';
         }
       }
-      if (this.ctx.partialFlushMs > 0 && this.framer.pendingBytes > 0 && this.ctx.now() - this.lastGrowth >= this.ctx.partialFlushMs) {
+      if (idle && this.framer.pendingBytes > 0) {
         const had = this.entry.identity !== '';
         if (!this.resolveIdentity(true)) return 'eof';
         if (!had) this.saveIdentity(this.readOffset);
@@ -208,17 +221,19 @@ export class FileTailer {
       if (line.invalidUtf8) this.ctx.metrics.lineInvalidUtf8(this.path, line.offset);
     }
     this.ctx.metrics.linesReadBulk('file', lines.length, bytes);
-    if (!this.ml) return this.send(lines);
+    this.toMultiline(this.cj ? this.cj.push(lines) : lines);
+  }
+
+  private toMultiline(lines: FramedLine[]) {
+    const ml = this.ml;
     const now = this.ctx.now();
-    const events: JoinedLine[] = [];
-    for (const line of lines) events.push(...this.ml.push(line, now));
-    this.send(events);
+    this.send(ml ? lines.flatMap((l) => ml.push(l, now)) : lines);
   }
 
   private send(lines: JoinedLine[]) {
     if (lines.length === 0) return;
     const { host, metrics, batcher, journal } = this.ctx;
-    const src = { type: 'file' as const, name: this.path, identity: this.entry.identity, path: this.path };
+    const src = { type: 'file' as const, name: this.path, identity: this.entry.identity, path: this.path, meta: this.cs?.meta };
     const marks = this.marks;
     for (const line of lines) {
       if (line.lines) metrics.linesJoined(line.lines - 1);
@@ -233,8 +248,10 @@ export class FileTailer {
     // A held partial line (and a pending multiline event) belonged to the old content; send them rather than lose them.
     const rest = this.framer.pendingBytes > 0 && this.resolveIdentity(true) ? this.framer.flushPartial() : undefined;
     if (rest) this.emit([rest]);
+    if (this.cj) this.toMultiline(this.cj.flush());
     if (this.ml) this.send(this.ml.flush(this.ctx.now(), true));
     this.ml = this.ctx.multiline?.();
+    this.cj = this.cs?.joiner();
     this.onRetire({
       identity: this.entry.identity,
       fp: this.entry.fp,
@@ -248,19 +265,9 @@ export class FileTailer {
     });
     this.tail = Buffer.alloc(0);
     this.ctx.metrics.fileRotated('truncated', this.path, { old_offset: this.readOffset, new_size: newSize });
-    const generation = this.entry.generation + 1;
-    const firstSeen = this.ctx.now();
-    this.entry = {
-      ...this.entry,
-      identity: '', // from the new content's first line, once there is one
-      tailFp: undefined,
-      tailLen: undefined,
-      generation,
-      firstSeen,
-      offset: 0,
-      fp: fingerprint(Buffer.alloc(0)),
-      fpLen: 0,
-    };
+    // The identity comes from the new content's first line, once there is one.
+    const fresh = { identity: '', tailFp: undefined, tailLen: undefined, offset: 0, fp: fingerprint(Buffer.alloc(0)), fpLen: 0 };
+    this.entry = { ...this.entry, ...fresh, generation: this.entry.generation + 1, firstSeen: this.ctx.now() };
     this.readOffset = 0;
     this.framer = createLineFramer({ startOffset: 0, maxLineBytes: this.ctx.maxLineBytes });
     this.marks = createAckWatermark(0);
