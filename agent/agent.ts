@@ -115,6 +115,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     ...shared,
     readBufferBytes: a.read_buffer_bytes,
     partialFlushMs: a.partial_line_flush_ms,
+    closeInactiveMs: a.close_inactive_ms,
     journal: j,
     // Written by the read pump after the round (afterRound), once for every file that asked.
     persist: {

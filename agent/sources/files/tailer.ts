@@ -33,6 +33,7 @@ export interface TailerContext {
   persist?: IdentityPersistence;
   /** A docker or cri source: its records unwrapped and joined before multiline (agent/container-logs.ts). */
   container?: (path: string) => ContainerSource;
+  closeInactiveMs?: number;
 }
 
 /** `stalled`: the agent's state directory cannot be written (read-time journal), nothing was read. */
@@ -113,14 +114,13 @@ export class FileTailer {
   }
 
   /** Offset below which every line is acknowledged: the checkpoint. */
-  get acked(): number {
+  get acked() {
     return this.marks.watermark;
   }
 
   get pendingAcks(): number {
     return this.marks.pending;
   }
-
   get bytesBehind(): number {
     return Math.max(0, this.size - this.marks.watermark);
   }
@@ -146,8 +146,8 @@ export class FileTailer {
     if (!this.ctx.batcher.hasRoom) return 'blocked';
     if (st.size === this.readOffset) {
       const idle = this.ctx.partialFlushMs > 0 && this.ctx.now() - this.lastGrowth >= this.ctx.partialFlushMs;
-      // A line whose last piece has not come (a container that exited mid-line) goes as far as it got.
-      if (this.cj?.pending && idle) {
+      // A line without its last piece (its container exited, or its file was rotated away) goes as far as it got.
+      if (this.cj?.pending && (idle || (!this.atPath && this.inactiveMs >= (this.ctx.closeInactiveMs ?? 0)))) {
         this.toMultiline(this.cj.flush());
         return 'data';
       }
