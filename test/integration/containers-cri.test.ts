@@ -34,7 +34,11 @@ function podDir(env: TestEnv) {
 
 function criEnv(name: string, extra: Record<string, unknown> = {}) {
   return makeEnv(name, {
-    agent: { files: { include: [`__LOGS__/pods/*/*/*.log*`], exclude: ['**/*.gz'], format: 'cri' }, close_inactive_ms: 500, ...extra },
+    agent: {
+      files: { include: [`__LOGS__/pods/*/*/*.log*`], exclude: [`__LOGS__/pods/**/*.gz`], format: 'cri' },
+      close_inactive_ms: 500,
+      ...extra,
+    },
   });
 }
 
