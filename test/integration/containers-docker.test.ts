@@ -80,7 +80,7 @@ describe('containers: Docker json-file from a real dockerd', () => {
     await waitFor(
       'every line in Elasticsearch',
       async () => ((await esIdCounts(env.prefix)).size >= texts.length ? true : undefined),
-      180_000,
+      300_000,
       500,
     );
     const ids = (await shipped(env)).events.map((e) => e.event.id);
