@@ -108,5 +108,5 @@ describe('containers: Docker json-file from a real dockerd', () => {
     expect(long.message).toBe('L'.repeat(LONG));
     expect(await sink.stop()).toBe(0);
     expect(await agent.stop()).toBe(0);
-  });
+  }, 900_000);
 });
