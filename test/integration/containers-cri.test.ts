@@ -107,7 +107,7 @@ describe('containers: CRI files as the kubelet writes them', () => {
     const joined = s.events.find((e) => e.message === long)!;
     expect(joined.log.truncated).toBeUndefined();
     expect(fs.readdirSync(dir).sort()).toEqual(['0.log', '0.log.20261201-120000.gz', '0.log.20261201-130000', '1.log']);
-   }, 600_000);
+  }, 600_000);
 
   it('a line still missing its last piece holds the checkpoint at its first piece; after a restart it is whole, once', async () => {
     const env = criEnv('cri-ckpt');
@@ -140,5 +140,5 @@ describe('containers: CRI files as the kubelet writes them', () => {
     expect(await agent.stop()).toBe(0);
     expectExactly(await shipped(env), all);
     expect(s.events.find((e) => e.message === long)!.log.offset).toBe(firstPiece);
-   }, 600_000);
+  }, 600_000);
 });
