@@ -12,6 +12,7 @@ import { fatalKafkaReporter } from '../kafka/errors.js';
 import { createAgentMetrics } from './metrics.js';
 import { createBatcher } from './pipeline/batcher.js';
 import { createKafkaOutput } from './pipeline/kafka-output.js';
+import { containerSources } from './container-logs.js';
 import { agentReadiness } from './readiness.js';
 import { createReadPump } from './read-pump.js';
 import { createCheckpointer, CHECKPOINT_EVERY_MS } from './state/checkpointer.js';
@@ -125,6 +126,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         rules: { ...rules, ...src.rules },
         multiline: src.multiline,
         processors: src.processors,
+        container: containerSources(src.format, { maxLineBytes: a.max_line_bytes, metrics }),
       };
       contexts.set(src.name, c);
     }
@@ -134,6 +136,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     ...shared,
     readBufferBytes: a.read_buffer_bytes,
     partialFlushMs: a.partial_line_flush_ms,
+    closeInactiveMs: a.close_inactive_ms,
     journal: j,
     // Written by the read pump after the round (afterRound), once for every file that asked.
     persist: {

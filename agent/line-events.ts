@@ -25,6 +25,13 @@ export function createLineEvents(registry: Registry, log: Logger, fault: FaultRe
     help: "Matches of a source's redact patterns replaced by its mask before the line left the host.",
     registers: [registry],
   });
+  const containerUndecoded = new Counter({
+    name: 'logship_agent_lines_container_undecoded_total',
+    help: 'Lines of a docker or cri source that were not a record of that format: sent as they were.',
+    labelNames: ['format'],
+    registers: [registry],
+  });
+  let undecoded = 0;
   let refusedJson = 0;
   let refusedTime = 0;
   let buildFailures = 0;
@@ -47,6 +54,13 @@ export function createLineEvents(registry: Registry, log: Logger, fault: FaultRe
     /** `n` secrets masked in one line: counted, never logged (the log must not say where a secret was). */
     redacted(n: number) {
       redactions.inc(n);
+    },
+    containerUndecoded(format: 'docker' | 'cri', source: string, offset: number) {
+      containerUndecoded.inc({ format });
+      log[streakLevel(++undecoded, EVERY)](
+        { source, offset, format, total: undecoded },
+        `line is not a ${format} log record: sent as it is`,
+      );
     },
     /** Building or encoding a line's event threw: the plain line was sent instead, marked log.build_error. */
     buildFailed(source: string, offset: number, err: unknown) {

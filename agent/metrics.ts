@@ -92,7 +92,7 @@ export function createAgentMetrics(log: Logger) {
   );
   const joined = c(
     'logship_agent_lines_joined_total',
-    'Lines joined onto the event before them by multiline (read, sent inside that event).',
+    'Lines joined onto the event before them by multiline, or as pieces of a container line the runtime split (read, sent inside that event).',
   );
   const partialFlushed = c('logship_agent_lines_partial_flushed_total', 'Last lines without newline sent after partial_line_flush_ms.');
   const produceErrors = c('logship_agent_produce_errors_total', 'Failed produce requests (retried).');

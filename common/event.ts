@@ -36,6 +36,8 @@ export interface LogEvent {
     original_timestamp?: string;
     /** Why the event could not be built as usual (an unexpected failure): it is the plain line. */
     build_error?: string;
+    /** A container's line: the stream it was written to (OpenTelemetry's `log.iostream`). */
+    iostream?: 'stdout' | 'stderr';
   };
   logship: {
     source: { type: SourceType; name: string; identity: string };
@@ -48,6 +50,10 @@ export interface LogEvent {
   fields?: Record<string, unknown>;
   /** A source's tags. */
   tags?: string[];
+  /** A container's line: what its log file's path (and Docker's config.v2.json) says about the container (ECS). */
+  container?: { id?: string; name?: string; image?: { name: string } };
+  /** A Kubernetes pod's line, from its path under /var/log/pods (the names Beats use). */
+  kubernetes?: { namespace: string; pod: { name: string; uid?: string }; container: { name: string } };
   /** For events of `logship run`: the process' exit. */
   process?: { exit_code?: number | null; signal?: string | null; command_line?: string };
 }

@@ -34,6 +34,17 @@ export function indexTemplate(cfg: Config): Record<string, unknown> {
               truncated: { type: 'boolean' },
               invalid_utf8: { type: 'boolean' },
               file: { properties: { path: { type: 'keyword' } } },
+              iostream: { type: 'keyword' },
+            },
+          },
+          container: {
+            properties: { id: { type: 'keyword' }, name: { type: 'keyword' }, image: { properties: { name: { type: 'keyword' } } } },
+          },
+          kubernetes: {
+            properties: {
+              namespace: { type: 'keyword' },
+              pod: { properties: { name: { type: 'keyword' }, uid: { type: 'keyword' } } },
+              container: { properties: { name: { type: 'keyword' } } },
             },
           },
           logship: {

@@ -15,6 +15,8 @@ export interface SourceInfo {
   name: string;
   identity: string;
   path?: string;
+  /** A container's log file: what its path says about the container. */
+  meta?: Pick<LogEvent, 'container' | 'kubernetes'>;
 }
 
 /** What an event is built from: a framed line, a multiline event, or a stream's spooled record. */
@@ -26,6 +28,9 @@ export interface EventLine {
   invalidUtf8: boolean;
   /** Lines joined into this event by multiline, when more than one. */
   lines?: number;
+  /** A container runtime's record (agent/pipeline/container-join.ts): its stream and its time of the write. */
+  iostream?: 'stdout' | 'stderr';
+  recordTime?: string;
 }
 
 /** How a plain (non-JSON) line's time and level are read: plain-parser.ts. */
@@ -80,9 +85,10 @@ export function buildEventMarked(
     !parsed && rules.plain && (rules.plain.format !== 'off' || rules.plain.custom)
       ? parsePlainLine(line.text, { format: rules.plain.format, timezone: rules.plain.timezone, now: readTime, custom: rules.plain.custom })
       : undefined;
-  const ownTime = parsed?.timestamp ?? plain?.timestamp;
   let timestamp = created;
   let timestampRefused: BuiltEvent['timestampRefused'];
+  // A container runtime's time of the write wins over a time the text itself carries: it is always there.
+  const ownTime = line.recordTime ?? parsed?.timestamp ?? plain?.timestamp;
   if (ownTime !== undefined) {
     const verdict = judgeTimestamp(Date.parse(ownTime), readTime, rules.timestamps);
     if (verdict === 'ok') timestamp = ownTime;
@@ -104,6 +110,9 @@ export function buildEventMarked(
   if (line.invalidUtf8) e.log.invalid_utf8 = true;
   if (json.refused) e.log.json_error = json.refused;
   if (timestampRefused) e.log.original_timestamp = ownTime;
+  if (line.iostream) e.log.iostream = line.iostream;
+  if (src.meta?.container) e.container = src.meta.container;
+  if (src.meta?.kubernetes) e.kubernetes = src.meta.kubernetes;
   if (parsed) e.json = parsed.fields;
   else if (plain?.fields) e.json = plain.fields;
   if (rules.fields) e.fields = rules.fields;

@@ -51,7 +51,9 @@ export function createMultiline(o: MultilineOptions): Multiline {
     if (!cur) return [];
     const c = cur;
     cur = undefined;
+    // The first line's own fields (a container record's stream and time) are the event's.
     const line: JoinedLine = {
+      ...c.first,
       offset: c.first.offset,
       end: c.end,
       text: c.texts.join('\n'),

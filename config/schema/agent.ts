@@ -19,6 +19,7 @@ export const agentSchema = obj('The agent: tails files and captures process outp
         false,
         'Tail symbolic links that match the globs (the files they point to, wherever those are). Off: links are skipped and logged, so a link cannot make the agent read outside the globs.',
       ),
+      format: oneOf('plain', ['plain', 'docker', 'cri'], 'plain, or container log records: docker (json-file) or cri (Kubernetes).'),
     },
   ),
   scan_interval_ms: ms(1000, 'Periodic rescan of the include globs, a safety net beside file-system events.', 50),

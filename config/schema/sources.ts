@@ -52,6 +52,11 @@ export const sourceItemSchema = obj('One named source.', {
     'Glob patterns of files of this source (picomatch). A file matched by two sources belongs to the first in the list.',
   ),
   exclude: strings([], 'Glob patterns of files never to tail for this source.'),
+  format: oneOf(
+    'plain',
+    ['plain', 'docker', 'cri'],
+    'plain, or container log records: docker (json-file) or cri (Kubernetes): unwrapped before multiline and parsing.',
+  ),
   read_from: oneOf('agent', ['agent', 'beginning', 'end'], 'Where to start a file without a checkpoint; agent: as agent.read_from.'),
   multiline: multilineSchema,
   json: jsonSchema,

@@ -15,7 +15,7 @@ describe('defaults', () => {
     expect(cfg.elasticsearch.url).toBe('http://127.0.0.1:9200');
     expect(cfg.agent.max_line_bytes).toBe(1024 * 1024);
     expect(cfg.agent.batch).toEqual({ max_events: 2000, max_bytes: 1024 * 1024, linger_ms: 20 });
-    expect(cfg.agent.files).toEqual({ include: [], exclude: [], follow_symlinks: false });
+    expect(cfg.agent.files).toEqual({ include: [], exclude: [], follow_symlinks: false, format: 'plain' });
     expect(cfg.sink.bulk.concurrency).toBe(2);
     expect(cfg.sink.from_beginning).toBe(true);
     expect(cfg.log_level).toBe('info');

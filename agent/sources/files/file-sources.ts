@@ -11,6 +11,7 @@ import { multilineFactory, type Multiline } from '../../pipeline/multiline.js';
 import { compileCustomFormat } from '../../pipeline/plain-custom.js';
 import { zoneResolver } from '../../pipeline/plain-zone.js';
 import { createPathMatcher, type PathMatcher } from './glob.js';
+import type { LogFormat } from '../../container-logs.js';
 
 type SourceConfig = Config['agent']['sources'][number];
 
@@ -22,6 +23,8 @@ export interface FileSource {
   matcher: PathMatcher;
   readFrom: 'beginning' | 'end';
   parseJson: boolean;
+  /** plain, or container log records (agent/container-logs.ts). */
+  format: LogFormat;
   multiline?: () => Multiline;
   processors: LineProcessors;
   /** Merged over the agent's rules: plain-line parsing, static fields and tags. */
@@ -44,6 +47,7 @@ export function configuredSources(a: Config['agent']): Array<{ cfg: SourceConfig
     type: 'file',
     include: a.files.include,
     exclude: a.files.exclude,
+    format: a.files.format,
     read_from: 'agent',
     multiline: a.multiline,
     json: a.json,
@@ -103,6 +107,7 @@ function compileSource(cfg: SourceConfig, at: string, agentReadFrom: 'beginning'
     matcher: createPathMatcher(cfg.include, cfg.exclude, cwd),
     readFrom: cfg.read_from === 'agent' ? agentReadFrom : cfg.read_from,
     parseJson: cfg.json === 'auto',
+    format: cfg.format,
     multiline: multilineFactory(cfg.multiline),
     processors,
     rules: { plain: { format: p.format, timezone: p.timezone, custom }, fields: nestFields(cfg.fields), tags: cfg.tags },

@@ -15,6 +15,7 @@ import type { TimeJournal } from '../../state/time-journal.js';
 import type { JoinedLine, Multiline } from '../../pipeline/multiline.js';
 import type { LineProcessors } from '../../pipeline/line-processors.js';
 import { sendLines } from './send-lines.js';
+import type { ContainerJoiner, ContainerSource } from '../../container-logs.js';
 
 export interface TailerContext {
   host: string;
@@ -36,6 +37,9 @@ export interface TailerContext {
   sourceName?: string;
   /** The source's include/exclude lines and redaction (line-processors.ts). */
   processors?: LineProcessors;
+  /** A docker or cri source: its records unwrapped and joined before multiline (agent/container-logs.ts). */
+  container?: (path: string) => ContainerSource;
+  closeInactiveMs?: number;
 }
 
 /** `stalled`: the agent's state directory cannot be written (read-time journal), nothing was read. */
@@ -56,6 +60,8 @@ export class FileTailer {
   private lastGrowth: number;
   private size = 0;
   private ml: Multiline | undefined;
+  private cs: ContainerSource | undefined;
+  private cj: ContainerJoiner | undefined;
   /** The last bytes read (up to FP_MAX), to recognise a copy of this generation after copytruncate. */
   private tail: Buffer = Buffer.alloc(0);
   private onRetire: (r: RetiredGeneration) => void;
@@ -79,6 +85,8 @@ export class FileTailer {
     this.lastGrowth = ctx.now();
     this.onRetire = onRetire;
     this.ml = ctx.multiline?.();
+    this.cs = ctx.container?.(path);
+    this.cj = this.cs?.joiner();
     this.identitySaved = new IdentityGate(ctx.persist);
     this.encode = createEventEncoder({ host: ctx.host, parseJson: ctx.parseJson, rules: ctx.rules, events: ctx.metrics, now: ctx.now });
   }
@@ -112,14 +120,13 @@ export class FileTailer {
   }
 
   /** Offset below which every line is acknowledged: the checkpoint. */
-  get acked(): number {
+  get acked() {
     return this.marks.watermark;
   }
 
   get pendingAcks(): number {
     return this.marks.pending;
   }
-
   get bytesBehind(): number {
     return Math.max(0, this.size - this.marks.watermark);
   }
@@ -144,6 +151,12 @@ export class FileTailer {
     }
     if (!this.ctx.batcher.hasRoom) return 'blocked';
     if (st.size === this.readOffset) {
+      const idle = this.ctx.partialFlushMs > 0 && this.ctx.now() - this.lastGrowth >= this.ctx.partialFlushMs;
+      // A line without its last piece (its container exited, or its file was rotated away) goes as far as it got.
+      if (this.cj?.pending && (idle || (!this.atPath && this.inactiveMs >= (this.ctx.closeInactiveMs ?? 0)))) {
+        this.toMultiline(this.cj.flush());
+        return 'data';
+      }
       if (this.ml?.pending) {
         const events = this.ml.flush(this.ctx.now());
         if (events.length > 0) {
@@ -151,7 +164,7 @@ export class FileTailer {
           return 'data';
         }
       }
-      if (this.ctx.partialFlushMs > 0 && this.framer.pendingBytes > 0 && this.ctx.now() - this.lastGrowth >= this.ctx.partialFlushMs) {
+      if (idle && this.framer.pendingBytes > 0) {
         const had = this.entry.identity !== '';
         if (!this.resolveIdentity(true)) return 'eof';
         if (!had) this.saveIdentity(this.readOffset);
@@ -214,16 +227,24 @@ export class FileTailer {
       if (line.invalidUtf8) this.ctx.metrics.lineInvalidUtf8(this.path, line.offset);
     }
     this.ctx.metrics.linesReadBulk('file', lines.length, bytes);
-    if (!this.ml) return this.send(lines);
+    this.toMultiline(this.cj ? this.cj.push(lines) : lines);
+  }
+
+  private toMultiline(lines: FramedLine[]) {
+    const ml = this.ml;
     const now = this.ctx.now();
-    const events: JoinedLine[] = [];
-    for (const line of lines) events.push(...this.ml.push(line, now));
-    this.send(events);
+    this.send(ml ? lines.flatMap((l) => ml.push(l, now)) : lines);
   }
 
   private send(lines: JoinedLine[]) {
     if (lines.length === 0) return;
-    const src = { type: 'file' as const, name: this.ctx.sourceName ?? this.path, identity: this.entry.identity, path: this.path };
+    const src = {
+      type: 'file' as const,
+      name: this.ctx.sourceName ?? this.path,
+      identity: this.entry.identity,
+      path: this.path,
+      meta: this.cs?.meta,
+    };
     sendLines(this.ctx, src, this.marks, this.encode, lines);
   }
 
@@ -232,8 +253,10 @@ export class FileTailer {
     // A held partial line (and a pending multiline event) belonged to the old content; send them rather than lose them.
     const rest = this.framer.pendingBytes > 0 && this.resolveIdentity(true) ? this.framer.flushPartial() : undefined;
     if (rest) this.emit([rest]);
+    if (this.cj) this.toMultiline(this.cj.flush());
     if (this.ml) this.send(this.ml.flush(this.ctx.now(), true));
     this.ml = this.ctx.multiline?.();
+    this.cj = this.cs?.joiner();
     this.onRetire({
       identity: this.entry.identity,
       fp: this.entry.fp,
@@ -247,19 +270,9 @@ export class FileTailer {
     });
     this.tail = Buffer.alloc(0);
     this.ctx.metrics.fileRotated('truncated', this.path, { old_offset: this.readOffset, new_size: newSize });
-    const generation = this.entry.generation + 1;
-    const firstSeen = this.ctx.now();
-    this.entry = {
-      ...this.entry,
-      identity: '', // from the new content's first line, once there is one
-      tailFp: undefined,
-      tailLen: undefined,
-      generation,
-      firstSeen,
-      offset: 0,
-      fp: fingerprint(Buffer.alloc(0)),
-      fpLen: 0,
-    };
+    // The identity comes from the new content's first line, once there is one.
+    const fresh = { identity: '', tailFp: undefined, tailLen: undefined, offset: 0, fp: fingerprint(Buffer.alloc(0)), fpLen: 0 };
+    this.entry = { ...this.entry, ...fresh, generation: this.entry.generation + 1, firstSeen: this.ctx.now() };
     this.readOffset = 0;
     this.framer = createLineFramer({ startOffset: 0, maxLineBytes: this.ctx.maxLineBytes });
     this.marks = createAckWatermark(0);
