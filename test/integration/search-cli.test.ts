@@ -9,7 +9,7 @@ import { planOf } from '../../cli/search.js';
 import { runSearch } from '../../cli/search-run.js';
 import { ES, esCount, esJson, makeEnv, run, type TestEnv } from '../support/helpers.js';
 
-const DAY1 = Date.UTC(2026, 5, 10, 22, 0, 0);
+const DAY1 = Date.UTC(2026, 5, 10, 23, 0, 0);
 const N = 12_345;
 
 function doc(prefix: string, i: number, ms: number, host = 'web-1', extra: Record<string, unknown> = {}) {
@@ -51,7 +51,7 @@ describe('logship search against Elasticsearch', () => {
     env = makeEnv('search-cli');
     const cfg = loadConfig({ env: {}, overrides: [['elasticsearch.index_prefix', env.prefix]] });
     await esJson('PUT', `/_index_template/${env.prefix}-logship`, indexTemplate(cfg));
-    // N lines, one every 0.5 s from 22:00 UTC: they cross midnight into a second daily index.
+    // N lines, one every 0.5 s from 23:00 UTC (till 00:43): they cross midnight into a second daily index.
     await bulk(
       Array.from({ length: N }, (_, i) => doc(env.prefix, i, DAY1 + i * 500, i % 3 === 0 ? 'web-2' : 'web-1')),
       env.prefix,
