@@ -11,6 +11,7 @@ import { runAgent, runAgentIdle } from './agent-bench.js';
 import { javaProducer, rsyslog } from './baselines.js';
 import { sinkBench } from './sink-bench.js';
 import { latencyBench } from './latency-bench.js';
+import { formatSearchBench, searchBench, type SearchBench } from './search-bench.js';
 import { computeTargets, formatResults, type Results } from './report.js';
 import { formatProfile, summariseProfile } from './profile-summary.js';
 
@@ -86,6 +87,7 @@ async function main(o: BenchOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const has = (s: string) => o.sections.includes(s as never);
+  let search: SearchBench | undefined;
   try {
     const dataDir = path.join(o.workDir, 'data');
     if (has('agent') || has('baselines')) {
@@ -139,6 +141,10 @@ async function main(o: BenchOptions): Promise<number> {
       const l = await measure(r, 'latency', () => latencyBench(o.workDir, o.latencyRate, o.latencySeconds, log));
       if (l) r.latency = l;
     }
+    if (has('search')) {
+      const s = await measure(r, 'search', () => searchBench(o.workDir, o.searchDocs, o.searchRuns, log));
+      if (s) search = s;
+    }
     if (has('memory')) {
       log('memory: idle agent, 10 s');
       const i = await measure(r, 'idle', () => runAgentIdle(o.workDir, 10));
@@ -158,9 +164,10 @@ async function main(o: BenchOptions): Promise<number> {
   const table = formatResults(r);
   fs.mkdirSync(o.resultsDir, { recursive: true });
   const file = path.join(o.resultsDir, `${r.startedAt.slice(0, 19).replace(/:/g, '-')}Z.json`);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ ...r, table }, null, 2) + '\n');
+  const searchTable = search ? formatSearchBench(search) : '';
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ ...r, search, table: table + (searchTable ? `\n${searchTable}` : '') }, null, 2) + '\n');
   fs.renameSync(`${file}.tmp`, file);
-  process.stdout.write(`${table}\n`);
+  process.stdout.write(`${table}\n${searchTable ? `\n${searchTable}` : ''}`);
   if (r.profile) process.stdout.write(`\n### Profile (${r.profile.file})\n\n\`\`\`\n${r.profile.summary}\n\`\`\`\n`);
   log(`results: ${path.relative(process.cwd(), file)} (${Math.round((Date.now() - t0) / 1000)} s)`);
   return Object.keys(r.errors).length > 0 ? 1 : 0;

@@ -17,16 +17,32 @@ export type BulkOutcome =
   /** The request as a whole failed: HTTP status (0 for no response) and why. */
   | { kind: 'request_failed'; status: number; reason: string };
 
+export interface SearchHit {
+  _id: string;
+  _index: string;
+  _source: Record<string, unknown>;
+  sort?: unknown[];
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  total: number;
+  aggregations?: Record<string, unknown>;
+  /** The point in time to use for the next page (it may change from page to page). */
+  pitId?: string;
+}
+
 export interface Es {
   /** Never throws: a request that fails as a whole (or is aborted by `signal`) is a `request_failed` outcome. */
   bulk(body: string, signal?: AbortSignal): Promise<BulkOutcome>;
   info(): Promise<{ version: string; clusterName: string }>;
   putIndexTemplate(name: string, body: Record<string, unknown>): Promise<void>;
   getIndexTemplate(name: string): Promise<boolean>;
-  search(
-    index: string,
-    body: Record<string, unknown>,
-  ): Promise<{ hits: Array<{ _id: string; _index: string; _source: Record<string, unknown>; sort?: unknown[] }>; total: number }>;
+  /** `index` undefined: the body names a point in time (openPit) instead. */
+  search(index: string | undefined, body: Record<string, unknown>): Promise<SearchResult>;
+  /** A point in time over `index`, for paging a consistent view with search_after; its id. */
+  openPit(index: string, keepAlive: string): Promise<string>;
+  closePit(id: string): Promise<void>;
   count(index: string, query?: Record<string, unknown>): Promise<number>;
   refresh(index: string): Promise<void>;
   listIndices(pattern: string): Promise<string[]>;
@@ -145,23 +161,43 @@ export function createEs(cfg: Config): Es {
     async search(index, body) {
       try {
         const r = await client.transport.request<{
-          hits: {
-            total: { value: number };
-            hits: Array<{ _id: string; _index: string; _source: Record<string, unknown>; sort?: unknown[] }>;
-          };
+          hits: { total?: { value: number }; hits: SearchHit[] };
+          aggregations?: Record<string, unknown>;
+          pit_id?: string;
         }>({
           method: 'POST',
-          path: `/${index}/_search`,
+          path: index === undefined ? '/_search' : `/${index}/_search`,
           body,
-          querystring: { ignore_unavailable: true, allow_no_indices: true },
+          querystring: index === undefined ? {} : { ignore_unavailable: true, allow_no_indices: true },
         });
-        return { hits: r.hits.hits, total: r.hits.total?.value ?? r.hits.hits.length };
+        return { hits: r.hits.hits, total: r.hits.total?.value ?? r.hits.hits.length, aggregations: r.aggregations, pitId: r.pit_id };
       } catch (err) {
         if (err instanceof errors.ResponseError && err.statusCode === 400)
           throw new LogshipError(
             'LOGSHIP_ERR_ES_REQUEST',
             `search refused: ${JSON.stringify((err.body as { error?: unknown })?.error ?? err.body)}`,
           );
+        throw await failure(err);
+      }
+    },
+    async openPit(index, keepAlive) {
+      try {
+        const r = await client.transport.request<{ id: string }>({
+          method: 'POST',
+          path: `/${index}/_pit`,
+          querystring: { keep_alive: keepAlive, ignore_unavailable: true, allow_no_indices: true },
+        });
+        return r.id;
+      } catch (err) {
+        throw await failure(err);
+      }
+    },
+    async closePit(id) {
+      try {
+        await client.transport.request({ method: 'DELETE', path: '/_pit', body: { id } });
+      } catch (err) {
+        // A point in time that expired or is gone is closed already.
+        if (err instanceof errors.ResponseError && err.statusCode === 404) return;
         throw await failure(err);
       }
     },

@@ -21,8 +21,8 @@ export const BROKER = `127.0.0.1:${process.env.LOGSHIP_KAFKA_PORT}`;
 export const ES = `http://127.0.0.1:${process.env.LOGSHIP_ES_PORT}`;
 export const KAFKA_LIBS = path.join(STACK_DIR, 'cache', `kafka-${process.env.LOGSHIP_KAFKA_VERSION ?? '4.1.1'}`, 'libs');
 
-export type Section = 'agent' | 'baselines' | 'compression' | 'sink' | 'latency' | 'memory';
-export const ALL_SECTIONS: Section[] = ['agent', 'baselines', 'compression', 'sink', 'latency', 'memory'];
+export type Section = 'agent' | 'baselines' | 'compression' | 'sink' | 'latency' | 'memory' | 'search';
+export const ALL_SECTIONS: Section[] = ['agent', 'baselines', 'compression', 'sink', 'latency', 'memory', 'search'];
 
 export interface BenchOptions {
   full: boolean;
@@ -42,14 +42,18 @@ export interface BenchOptions {
   resultsDir: string;
   /** Extra `--set key=value` for the agent runs (to try settings without editing code). */
   agentSets: string[];
+  /** Documents loaded for the terminal search benchmark, and runs of each query. */
+  searchDocs: number;
+  searchRuns: number;
 }
 
-const HELP = `Usage: npm run bench -- [--full] [--only agent,baselines,compression,sink,latency,memory] [--profile] [--keep-stack]
+const HELP = `Usage: npm run bench -- [--full] [--only agent,baselines,compression,sink,latency,memory,search] [--profile] [--keep-stack]
        [--agent-mb N] [--variant-mb N] [--sink-events N] [--rate N] [--seconds N] [--agent-set key=value]...
 
 Defaults (about 10-15 minutes on 2 cores): 200 MB of 260-byte lines, 50 MB of each 100 B / 1 KiB variant,
 200,000 sink events, 2,000 lines/s for 20 s. --full: 1 GB of 260-byte lines and 250 MB variants.
-Environment: BENCH_AGENT_MB, BENCH_VARIANT_MB, BENCH_SINK_EVENTS, BENCH_RATE, BENCH_SECONDS, BENCH_WORK_DIR;
+Environment: BENCH_AGENT_MB, BENCH_VARIANT_MB, BENCH_SINK_EVENTS, BENCH_RATE, BENCH_SECONDS, BENCH_WORK_DIR,
+BENCH_SEARCH_DOCS (1,000,000), BENCH_SEARCH_RUNS (20);
 LOGSHIP_STACK_DIR / LOGSHIP_KAFKA_PORT / LOGSHIP_KAFKA_CONTROLLER_PORT / LOGSHIP_ES_PORT choose the stack instance
 (default: its own, ${STACK_DEFAULTS.LOGSHIP_STACK_DIR} on 29092/29093/29200).
 `;
@@ -95,6 +99,8 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     workDir,
     resultsDir: path.join(ROOT, 'bench/results'),
     agentSets: flags.get('agent-set') ?? [],
+    searchDocs: Math.round(num(env.BENCH_SEARCH_DOCS, 1_000_000)),
+    searchRuns: Math.round(num(env.BENCH_SEARCH_RUNS, 20)),
   };
 }
 

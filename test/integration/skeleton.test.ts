@@ -57,7 +57,7 @@ describe('walking skeleton: file -> agent -> Kafka -> sink -> Elasticsearch -> s
     const out = await waitFor(
       'the line in search results',
       async () => {
-        const r = await run(['search', token, '-c', env.config, '--since', '10m']);
+        const r = await run(['search', token, '-c', env.config, '--since', '10m', '--utc']);
         return r.code === 0 && r.stdout.includes(token) ? r.stdout : undefined;
       },
       60_000,
@@ -68,11 +68,12 @@ describe('walking skeleton: file -> agent -> Kafka -> sink -> Elasticsearch -> s
       .trim()
       .split('\n')
       .find((l) => l.includes(token))!;
-    // time host source message
-    const [time, host, source, ...msg] = line.split(' ');
-    expect(Number.isNaN(Date.parse(time))).toBe(false);
+    // date time level host source message (a plain line has no level: -; the file's name, not its path)
+    const [date, time, level, host, source, ...msg] = line.split(/ +/);
+    expect(Number.isNaN(Date.parse(`${date}T${time}`))).toBe(false);
+    expect(level).toBe('-');
     expect(host).toBe(env.host);
-    expect(source).toBe(file());
+    expect(source).toBe(path.basename(file()));
     expect(msg.join(' ')).toBe(`GET /api/orders ${token} 200`);
     process.stderr.write(`[skeleton] appended line found by logship search after ${elapsed} ms\n`);
   });

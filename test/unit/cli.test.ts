@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { commands } from '../../cli/commands.js';
-import { runSearch, type SearchRun } from '../../cli/search.js';
+import { planOf } from '../../cli/search.js';
+import { runSearch, type SearchRun } from '../../cli/search-run.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -38,22 +39,25 @@ describe('layering', () => {
 });
 
 describe('search exit status (as grep)', () => {
-  const hit = (n: number) => ({ _id: `id${n}`, _index: 'logs-x', _source: { message: `m${n}` }, sort: [n] });
+  const at = (n: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + n * 1000).toISOString();
+  const hit = (n: number) => ({ _id: `id${n}`, _index: 'logs-x', _source: { '@timestamp': at(n), message: `m${n}` }, sort: [n] });
 
   function fakeSearch(pages: Array<ReturnType<typeof hit>[]>, opts: Partial<SearchRun> = {}) {
-    const printed: unknown[] = [];
+    const printed: string[] = [];
     const bodies: Array<Record<string, unknown>> = [];
     const run: SearchRun = {
       es: {
         async search(_index, body) {
           bodies.push(body);
-          return { hits: pages.shift() ?? [], total: 0 };
+          const hits = pages.shift() ?? [];
+          return { hits, total: hits.length };
         },
+        openPit: async () => 'pit',
+        closePit: async () => undefined,
       },
       index: 'logs-*',
-      opts: { limit: 100 },
-      follow: false,
-      print: (src) => printed.push(src.message),
+      plan: planOf({}, [], Date.parse('2026-01-01T00:00:00Z'), {}, false),
+      write: (t) => printed.push(t.trimEnd().split(' ').pop()!),
       now: () => Date.parse('2026-01-01T00:00:00Z'),
       ...opts,
     };
@@ -74,10 +78,22 @@ describe('search exit status (as grep)', () => {
 
   it('--follow pages forward after the last hit until stopped, then exits 0', async () => {
     let polls = 0;
-    const s = fakeSearch([[hit(2), hit(1)], [hit(3)], []], { follow: true, poll: async () => ++polls <= 2 });
+    const s = fakeSearch(
+      [
+        [hit(2), hit(1)],
+        [hit(1), hit(2), hit(3)],
+        [hit(2), hit(3)],
+      ],
+      {
+        poll: async () => ++polls <= 2,
+      },
+    );
+    s.run.plan = { ...s.run.plan, follow: true };
     expect(await runSearch(s.run)).toBe(0);
     expect(s.printed).toEqual(['m1', 'm2', 'm3']);
-    expect(s.bodies[1].search_after).toEqual([2]);
-    expect(s.bodies[2].search_after).toEqual([3]);
+    // Each poll asks again from the look-back bound before the newest line printed, so nothing is missed.
+    const from = (b: Record<string, unknown>) => JSON.stringify(b.query);
+    expect(from(s.bodies[1])).toContain(new Date(Date.parse(at(2)) - 120_000).toISOString());
+    expect(from(s.bodies[2])).toContain(new Date(Date.parse(at(3)) - 120_000).toISOString());
   });
 });

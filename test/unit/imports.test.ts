@@ -1,7 +1,8 @@
-// The import graph of the shipped code (agent/ sink/ kafka/ cli/ common/ config/) has no cycle, and data flows one
+// The import graph of the shipped code (agent/ sink/ kafka/ cli/ common/ config/ search/) has no cycle, and data flows one
 // way (docs/DESIGN.md): nothing in sink/, kafka/, common/ or config/ imports agent/; kafka/ imports neither sink/ nor
 // cli/; cli/ reaches agent/ only through a dynamic import of its entry point, agent/agent.ts, so that the sink's
-// commands never load the agent (a type-only import of it is erased, so it is allowed too). Imports are read with
+// commands never load the agent (a type-only import of it is erased, so it is allowed too); search/ (the search
+// language and its Elasticsearch calls, used by cli/) imports only common/, config/ and sink/es-client.ts. Imports are read with
 // the TypeScript parser: static `import`/`export ... from` (type-only ones included: a type dependency is still a
 // dependency, and a cycle through types is still a tangle) and `import('...')` with a literal specifier.
 import fs from 'node:fs';
@@ -10,7 +11,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const FOLDERS = ['agent', 'sink', 'kafka', 'cli', 'common', 'config'];
+const FOLDERS = ['agent', 'sink', 'kafka', 'cli', 'common', 'config', 'search'];
 
 interface Edge {
   from: string;
@@ -143,6 +144,9 @@ function forbidden(e: Edge): string | undefined {
   const [src, dst] = [e.from.split('/')[0], e.to.split('/')[0]];
   if (['sink', 'kafka', 'common', 'config'].includes(src) && dst === 'agent') return `${src}/ must not import agent/`;
   if (src === 'kafka' && (dst === 'sink' || dst === 'cli')) return `kafka/ must not import ${dst}/`;
+  if (dst === 'search' && src !== 'cli' && src !== 'search') return `${src}/ must not import search/ (only cli/ uses it)`;
+  if (src === 'search' && !['search', 'common', 'config'].includes(dst) && e.to !== 'sink/es-client.ts')
+    return 'search/ imports only common/, config/ and sink/es-client.ts';
   if (src === 'cli' && dst === 'agent') {
     if (e.to !== 'agent/agent.ts') return 'cli/ may import only agent/agent.ts under agent/';
     if (!e.dynamic && !e.typeOnly) return "cli/ loads agent/agent.ts with a dynamic import('../agent/agent.js') only";
@@ -150,7 +154,7 @@ function forbidden(e: Edge): string | undefined {
   return undefined;
 }
 
-describe('import graph of agent/ sink/ kafka/ cli/ common/ config/', () => {
+describe('import graph of agent/ sink/ kafka/ cli/ common/ config/ search/', () => {
   const { files, edges } = buildGraph();
   const show = (e: Edge) => `${e.from}:${e.line} -> ${e.to}${e.dynamic ? ' (dynamic)' : e.typeOnly ? ' (type only)' : ''}`;
 
@@ -218,5 +222,11 @@ describe('import graph of agent/ sink/ kafka/ cli/ common/ config/', () => {
     expect(forbidden(e('kafka/producer.ts', 'cli/args.ts'))).toMatch(/kafka\/ must not import cli/);
     expect(forbidden(e('agent/agent.ts', 'kafka/producer.ts'))).toBeUndefined();
     expect(forbidden(e('sink/sink.ts', 'common/event.ts'))).toBeUndefined();
+    expect(forbidden(e('search/paging.ts', 'sink/es-client.ts', false, true))).toBeUndefined();
+    expect(forbidden(e('search/query.ts', 'common/errors.ts'))).toBeUndefined();
+    expect(forbidden(e('cli/search.ts', 'search/query.ts'))).toBeUndefined();
+    expect(forbidden(e('search/query.ts', 'sink/bulk.ts'))).toMatch(/search\/ imports only/);
+    expect(forbidden(e('search/query.ts', 'cli/terminal-text.ts'))).toMatch(/search\/ imports only/);
+    expect(forbidden(e('sink/sink.ts', 'search/query.ts'))).toMatch(/sink\/ must not import search/);
   });
 });

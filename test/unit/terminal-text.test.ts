@@ -1,10 +1,10 @@
 // Text from the logs on our stdout (search, dlq list) cannot drive the terminal; --source cannot widen a search.
 import { describe, expect, it } from 'vitest';
 import { letterLine } from '../../cli/dlq.js';
-import { hitLine } from '../../cli/search.js';
+import { formatLine } from '../../cli/search-format.js';
 import { escapeControls, safeJson } from '../../cli/terminal-text.js';
 import { makeDeadLetter } from '../../sink/dead-letter.js';
-import { escapeWildcard, searchBody } from '../../sink/search.js';
+import { escapeWildcard, queryOf } from '../../search/query.js';
 
 describe('escapeControls', () => {
   it('escapes ESC sequences, CR, BEL, DEL, C1 and bidi overrides; keeps newline, tab and other text', () => {
@@ -31,8 +31,11 @@ describe('search and dlq list output', () => {
 
   it('search: a hostile message is escaped in text mode and in JSON mode', () => {
     const src = { '@timestamp': 't', host: { name: 'h' }, logship: { source: { name: 's' } }, message: `hi${esc}` };
-    expect(hitLine(src, false)).toBe('t h s hi\\u001b]2;owned\\u0007\\u001b[1A\n');
-    expect(hitLine({ message: 'x\x9b2J' }, true)).toBe('{"message":"x\\u009b2J"}\n');
+    const text = { mode: 'text', utc: true, color: false } as const;
+    expect(formatLine(src, text)).toBe('t -     h s hi\\u001b]2;owned\\u0007\\u001b[1A\n');
+    expect(formatLine(src, { ...text, mode: 'raw' })).toBe('hi\\u001b]2;owned\\u0007\\u001b[1A\n');
+    expect(formatLine(src, { ...text, mode: 'logfmt' })).toContain('msg=hi\\u001b]2;owned\\u0007\\u001b[1A');
+    expect(formatLine({ message: 'x\x9b2J' }, { ...text, mode: 'json' })).toBe('{"message":"x\\u009b2J"}\n');
   });
 
   it('dlq list: a hostile reason is escaped, newlines too (one letter per line)', () => {
@@ -58,7 +61,7 @@ describe('search and dlq list output', () => {
 describe('--source in the wildcard query', () => {
   it('*, ? and \\ match only themselves', () => {
     expect(escapeWildcard('a*b?c\\d')).toBe('a\\*b\\?c\\\\d');
-    const body = JSON.stringify(searchBody({ source: '*', limit: 1 }, 0));
+    const body = JSON.stringify(queryOf({ source: '*' }));
     expect(body).toContain('"value":"*\\\\**"');
   });
 });
