@@ -26,7 +26,12 @@ export interface Es {
   search(
     index: string,
     body: Record<string, unknown>,
-  ): Promise<{ hits: Array<{ _id: string; _index: string; _source: Record<string, unknown>; sort?: unknown[] }>; total: number }>;
+  ): Promise<{
+    hits: Array<{ _id: string; _index: string; _source: Record<string, unknown>; sort?: unknown[] }>;
+    total: number;
+    /** The body's `aggs`, as Elasticsearch answered them (absent when it asked for none). */
+    aggregations?: Record<string, unknown>;
+  }>;
   count(index: string, query?: Record<string, unknown>): Promise<number>;
   refresh(index: string): Promise<void>;
   listIndices(pattern: string): Promise<string[]>;
@@ -149,13 +154,14 @@ export function createEs(cfg: Config): Es {
             total: { value: number };
             hits: Array<{ _id: string; _index: string; _source: Record<string, unknown>; sort?: unknown[] }>;
           };
+          aggregations?: Record<string, unknown>;
         }>({
           method: 'POST',
           path: `/${index}/_search`,
           body,
           querystring: { ignore_unavailable: true, allow_no_indices: true },
         });
-        return { hits: r.hits.hits, total: r.hits.total?.value ?? r.hits.hits.length };
+        return { hits: r.hits.hits, total: r.hits.total?.value ?? r.hits.hits.length, aggregations: r.aggregations };
       } catch (err) {
         if (err instanceof errors.ResponseError && err.statusCode === 400)
           throw new LogshipError(
