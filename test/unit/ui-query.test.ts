@@ -1,7 +1,7 @@
 // The explorer's fields -> Elasticsearch bodies (pure): only the four facets, a time range and the query string
 // ever reach a query; anything else is a usage error (HTTP 400).
 import { describe, expect, it } from 'vitest';
-import { byIdBody, contextBody, facetsBody, histogramBody, histogramInterval, queryOf, searchBody } from '../../ui/server/es-bodies.js';
+import { byIdBody, facetsBody, queryOf } from '../../ui/server/es-bodies.js';
 import { facetBuckets, rowOf } from '../../ui/server/row-view.js';
 import { createTailCursor } from '../../ui/server/tail-cursor.js';
 import { intParam, parseTime, parseUiQuery } from '../../ui/server/ui-query.js';
@@ -11,7 +11,7 @@ const q = (s: string) => parseUiQuery(new URLSearchParams(s), NOW);
 
 describe('ui query fields', () => {
   it('defaults to the last 15 minutes, everything', () => {
-    expect(q('')).toEqual({ q: '', fromMs: NOW - 15 * 60_000, toMs: NOW, include: [], exclude: [] });
+    expect(q('')).toEqual({ q: '', fromMs: NOW - 15 * 60_000, toMs: NOW, include: [], exclude: [], where: [] });
   });
 
   it('reads durations, now, ISO times (UTC without a zone) and epoch ms', () => {
@@ -47,13 +47,14 @@ describe('ui query fields', () => {
 });
 
 describe('ui Elasticsearch bodies', () => {
-  it('filters on the range and the facets, the text as logship search reads it, exclusions as must_not', () => {
-    expect(queryOf(q('q=GET -health&from=1h&f=host:web-1&f=level:ERROR&f=service:checkout&x=source:/a.log'))).toEqual({
+  it('is the query of the terminal search: range, facets as --where, the text, exclusions as must_not, service on two fields', () => {
+    expect(queryOf(q('q=GET -health&from=1h&f=host:web-1&f=level:ERROR&f=service:checkout&x=source:/a.log&w=json.status=500'))).toEqual({
       bool: {
         filter: [
           { range: { '@timestamp': { gte: '2026-12-01T11:00:00.000Z', lte: '2026-12-01T12:00:00.000Z' } } },
           { term: { 'host.name': 'web-1' } },
           { term: { 'log.level': 'error' } },
+          { term: { 'json.status': '500' } },
           {
             bool: {
               should: [{ term: { 'json.service.name': 'checkout' } }, { term: { 'json.service': 'checkout' } }],
@@ -65,68 +66,17 @@ describe('ui Elasticsearch bodies', () => {
         must_not: [{ term: { 'logship.source.name': '/a.log' } }],
       },
     });
-  });
-
-  it('searches newest first with the exact total', () => {
-    const b = searchBody(q(''), 100);
-    expect(b).toMatchObject({
-      size: 100,
-      track_total_hits: true,
-      sort: [{ '@timestamp': 'desc' }, { 'log.offset': 'desc' }, { 'event.id': 'desc' }],
-    });
-  });
-
-  it('picks a round histogram interval and buckets the whole range, empty ones too', () => {
-    expect(histogramInterval(15 * 60_000, 60)).toBe(15_000);
-    expect(histogramInterval(3_600_000, 60)).toBe(60_000);
-    expect(histogramInterval(30 * 86_400_000, 60)).toBe(43_200_000);
-    expect(histogramInterval(3650 * 86_400_000, 60)).toBe(61 * 86_400_000);
-    const u = q('from=1h');
-    expect(histogramBody(u, 60_000)).toMatchObject({
-      size: 0,
-      track_total_hits: true,
-      aggs: {
-        over_time: {
-          date_histogram: {
-            field: '@timestamp',
-            fixed_interval: '60000ms',
-            min_doc_count: 0,
-            extended_bounds: { min: u.fromMs, max: u.toMs },
-          },
-        },
-      },
-    });
+    expect(() => q('w=status')).toThrow(expect.objectContaining({ code: 'LOGSHIP_ERR_USAGE' }));
   });
 
   it('counts each facet by its fields', () => {
-    expect(Object.keys((facetsBody(q(''), 10) as { aggs: object }).aggs)).toEqual([
+    expect(Object.keys((facetsBody(queryOf(q('')), 10) as { aggs: object }).aggs)).toEqual([
       'host.0',
       'source.0',
       'level.0',
       'service.0',
       'service.1',
     ]);
-  });
-
-  it('finds context in the same host and source generation, by offset', () => {
-    expect(contextBody('web-1', 'abc', 100, 'before', 5)).toEqual({
-      size: 5,
-      query: {
-        bool: {
-          filter: [
-            { term: { 'host.name': 'web-1' } },
-            { term: { 'logship.source.identity': 'abc' } },
-            { range: { 'log.offset': { lt: 100 } } },
-          ],
-        },
-      },
-      sort: [{ 'log.offset': 'desc' }],
-      _source: expect.any(Array),
-    });
-    expect(contextBody('web-1', 'abc', 100, 'after', 5)).toMatchObject({
-      query: { bool: { filter: [{}, {}, { range: { 'log.offset': { gt: 100 } } }] } },
-      sort: [{ 'log.offset': 'asc' }],
-    });
     expect(byIdBody('ab12')).toMatchObject({ size: 1, query: { term: { 'event.id': 'ab12' } } });
   });
 });

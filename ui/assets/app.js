@@ -60,7 +60,15 @@ function syncForm() {
 async function run(push) {
   writeState(state, push);
   syncForm();
-  renderChips(ui.chips, state, (f, v, x) => pick(f, v, x));
+  renderChips(
+    ui.chips,
+    state,
+    (f, v, x) => pick(f, v, x),
+    (w) => {
+      state = { ...state, where: state.where.filter((x) => x !== w) };
+      void run(true);
+    },
+  );
   const gen = ++generation;
   const p = queryParams(state);
   setStatus('searching…');

@@ -45,7 +45,8 @@ export function renderFacets(root, facets, state, onPick) {
   );
 }
 
-export function renderChips(root, state, onRemove) {
+/** The active filters; `onRemove(facet, value, exclude)`, or `onRemoveWhere(text)` for a field filter. */
+export function renderChips(root, state, onRemove, onRemoveWhere) {
   const chip = (key, exclude) => {
     const [facet, ...rest] = key.split(':');
     return el(
@@ -60,5 +61,17 @@ export function renderChips(root, state, onRemove) {
       `${exclude ? 'NOT ' : ''}${facet}: ${rest.join(':')} ×`,
     );
   };
-  root.replaceChildren(...state.include.map((k) => chip(k, false)), ...state.exclude.map((k) => chip(k, true)));
+  const where = (w) =>
+    el(
+      'button',
+      {
+        type: 'button',
+        class: 'chip',
+        title: 'remove this filter',
+        dataset: { testid: 'filter-chip' },
+        on: { click: () => onRemoveWhere(w) },
+      },
+      `where ${w} ×`,
+    );
+  root.replaceChildren(...state.include.map((k) => chip(k, false)), ...state.exclude.map((k) => chip(k, true)), ...state.where.map(where));
 }

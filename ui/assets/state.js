@@ -9,6 +9,7 @@ export function readState(search = location.search) {
     to: p.get('to') ?? 'now',
     include: p.getAll('f'),
     exclude: p.getAll('x'),
+    where: p.getAll('w'),
     live: p.get('live') === '1',
   };
 }
@@ -21,6 +22,7 @@ export function queryParams(s) {
   p.set('to', s.to);
   for (const f of s.include) p.append('f', f);
   for (const x of s.exclude) p.append('x', x);
+  for (const w of s.where) p.append('w', w);
   return p;
 }
 

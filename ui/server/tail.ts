@@ -2,8 +2,9 @@
 // goes away. Each event is one row; a comment line every 15 s keeps proxies from closing a quiet stream.
 import type { ServerResponse } from 'node:http';
 import { errorMessage } from '../../common/errors.js';
-import type { EsSearch } from './api.js';
-import { tailBody } from './es-bodies.js';
+import { pageRequest } from '../../search/requests.js';
+import { resolveQuery, type EsSearch } from './api.js';
+import { ROW_SOURCE } from './es-bodies.js';
 import { rowOf } from './row-view.js';
 import { createTailCursor } from './tail-cursor.js';
 import { parseTime, parseUiQuery } from './ui-query.js';
@@ -35,9 +36,10 @@ export function startTail(d: TailDeps, p: URLSearchParams, res: ServerResponse, 
   };
   const poll = async () => {
     let after: unknown[] | undefined;
-    const from = cursor.fromMs();
+    // From the look-back point on, whatever `to` was: the tail follows new lines.
+    const query = await resolveQuery(d.es, d.index, { ...u, fromMs: cursor.fromMs(), toMs: Math.max(u.toMs, d.now()) + 86_400_000 });
     for (let page = 0; page < MAX_PAGES_PER_POLL && !closed.aborted; page++) {
-      const body = { ...tailBody(u, from, PAGE), ...(after ? { search_after: after } : {}) };
+      const body = { ...pageRequest(query, { size: PAGE, dir: 'asc', after }), _source: ROW_SOURCE };
       const r = await d.es.search(d.index, body);
       for (const row of cursor.take(r.hits.map(rowOf))) send(`data: ${JSON.stringify(row)}\n\n`);
       if (r.hits.length < PAGE) return;

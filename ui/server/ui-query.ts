@@ -2,7 +2,8 @@
 // terminal search's syntax, a time range, and include/exclude filters on four named facets. Nothing here lets the
 // browser name an Elasticsearch field, an index or a query clause.
 import { LogshipError } from '../../common/errors.js';
-import { parseDuration } from '../../common/units.js';
+import { timeFlag } from '../../search/query.js';
+import { parseWhere, type Where } from '../../search/where.js';
 
 export const FACETS = ['host', 'source', 'level', 'service'] as const;
 export type Facet = (typeof FACETS)[number];
@@ -19,6 +20,8 @@ export interface UiQuery {
   toMs: number;
   include: FacetFilter[];
   exclude: FacetFilter[];
+  /** Field filters, as `logship search --where` takes them (`json.status=500`, `service.name=checkout`, `json.ms>=100`). */
+  where: Where[];
 }
 
 const MAX_QUERY_CHARS = 2000;
@@ -28,20 +31,9 @@ function bad(why: string): never {
   throw new LogshipError('LOGSHIP_ERR_USAGE', why);
 }
 
-/**
- * A time bound: `now`, a duration back from now (`15m`, `2h`, `7d`), epoch milliseconds, or an ISO 8601 time
- * (`2026-12-01T10:00:00Z`; without a zone it is UTC).
- */
+/** A time bound, as `logship search --since` reads it (zone-less times are UTC here: the browser sends UTC). */
 export function parseTime(text: string, now: number, what: string): number {
-  const t = text.trim();
-  if (t === '' || t === 'now') return now;
-  if (/^\d{12,}$/.test(t)) return Number(t);
-  const back = /^\d/.test(t) && !/[-:T]/.test(t) ? parseDuration(t) : undefined;
-  if (back !== undefined) return now - back;
-  const iso = /[zZ]|[+-]\d\d:?\d\d$/.test(t) ? t : `${t}Z`;
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) bad(`${what}: "${t.slice(0, 60)}" is not a time (now, 15m, 2h, an ISO time or epoch ms)`);
-  return ms;
+  return timeFlag(what, text.trim() === '' ? 'now' : text, now, true);
 }
 
 function filterOf(text: string, what: string): FacetFilter {
@@ -53,7 +45,10 @@ function filterOf(text: string, what: string): FacetFilter {
   return { facet, value };
 }
 
-/** The query of a request: `q`, `from` (default 15m), `to` (default now), `f=facet:value` (include), `x=` (exclude). */
+/**
+ * The query of a request: `q`, `from` (default 15m), `to` (default now), `f=facet:value` (include), `x=` (exclude),
+ * `w=FIELD=VALUE` (the terminal's --where).
+ */
 export function parseUiQuery(p: URLSearchParams, now: number): UiQuery {
   const q = p.get('q') ?? '';
   if (q.length > MAX_QUERY_CHARS) bad(`q: longer than ${MAX_QUERY_CHARS} characters`);
@@ -62,8 +57,9 @@ export function parseUiQuery(p: URLSearchParams, now: number): UiQuery {
   if (fromMs > toMs) bad('from is after to');
   const include = p.getAll('f').map((f) => filterOf(f, 'f'));
   const exclude = p.getAll('x').map((f) => filterOf(f, 'x'));
-  if (include.length + exclude.length > MAX_FILTERS) bad(`more than ${MAX_FILTERS} filters`);
-  return { q: q.trim(), fromMs, toMs, include, exclude };
+  const where = p.getAll('w').map((w) => parseWhere(w));
+  if (include.length + exclude.length + where.length > MAX_FILTERS) bad(`more than ${MAX_FILTERS} filters`);
+  return { q: q.trim(), fromMs, toMs, include, exclude, where };
 }
 
 /** An integer parameter within bounds, or its default. */
