@@ -144,7 +144,7 @@ describe('logship ui in headless Chromium', () => {
     await expect.poll(() => lines.count(), { timeout: WAIT }).toBe(31);
     const msgs = await lines.locator('.message').allTextContents();
     expect(msgs).toEqual(Array.from({ length: 31 }, (_, k) => JSON.parse(line(15 + k, 0, tag)).msg));
-    const offsets = (await lines.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-offset'))))) as number[];
+    const offsets = await lines.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-offset'))));
     expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
     expect(await page.locator('[data-testid=context] .here .message').textContent()).toBe(`alpha ${tag} order 030`);
     await shot('context');
