@@ -12,7 +12,7 @@ const WORDS = ['GET', 'POST', '/api/orders', '/api/cart', '/health', 'timeout', 
 const LEVELS = ['info', 'info', 'info', 'warn', 'error', 'debug'];
 const log = (s: string) => process.stderr.write(`[ui-bench] ${s}\n`);
 
-async function es(method: string, p: string, body?: string, type = "application/json"): Promise<unknown> {
+async function es(method: string, p: string, body?: string, type = 'application/json'): Promise<unknown> {
   const r = await fetch(`${ES}${p}`, { method, headers: { 'content-type': type }, body });
   if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${(await r.text()).slice(0, 300)}`);
   return r.json();

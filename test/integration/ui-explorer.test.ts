@@ -110,6 +110,15 @@ describe('logship ui in headless Chromium', () => {
     const errors = await rowsWhere('only error rows', (m) => m.length === N / 4);
     for (const m of errors) expect(Number(m.split(' ').pop()) % 4).toBe(0);
     expect(new URL(page.url()).searchParams.getAll('f')).toEqual(['level:error']);
+    // The histogram and the facets follow the filter too.
+    await waitFor(
+      'the histogram of the filtered rows',
+      async () => (await page.locator('#histogram').getAttribute('data-total')) === String(N / 4) || undefined,
+      WAIT,
+    );
+    await expect
+      .poll(() => page.locator('[data-testid=facet-value][data-facet=level][data-value=info]').count(), { timeout: WAIT })
+      .toBe(0);
     await shot('explorer');
 
     await page.locator('[data-testid=facet-value][data-facet=level][data-value=error]').click({ modifiers: ['Shift'] });

@@ -89,7 +89,7 @@ async function run(push) {
   setStatus(
     `${formatCount(s.total)} lines${s.total > s.rows.length ? `, newest ${formatCount(s.rows.length)} shown` : ''} · ${Math.round(performance.now() - t0)} ms`,
   );
-  if (!isRelative(state)) syncForm();
+  syncForm();
   // The same instants for every panel: a relative range is resolved once, by the search.
   const fixed = withParam(withParam(p, 'from', String(s.from)), 'to', String(s.to));
   const [h, f] = await Promise.allSettled([getJson('histogram', withParam(fixed, 'buckets', '80')), getJson('facets', fixed)]);
@@ -120,7 +120,10 @@ function zoom(fromMs, toMs) {
 ui.form.addEventListener('submit', (e) => {
   e.preventDefault();
   state = { ...state, q: ui.q.value.trim() };
-  if (ui.range.value === 'custom') {
+  // The absolute inputs count only when edited: a relative range that is no preset (from=2h) stays relative.
+  const edited = ui.from.value !== toLocalInput(resolved.from) || ui.to.value !== toLocalInput(resolved.to);
+  if (ui.range.value === 'custom' && (edited || isRelative(state))) {
+    if (!edited) return void run(true);
     const from = fromLocalInput(ui.from.value);
     const to = fromLocalInput(ui.to.value);
     if (from === undefined || to === undefined || from > to) return setStatus('the absolute range needs a start before its end', true);
