@@ -30,6 +30,8 @@ COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/bin ./bin
+# The web explorer's front end (logship ui): served as it is, never fetched from the internet.
+COPY --from=build /src/ui/assets ./ui/assets
 # Declared after the chown above, so a new volume starts out owned by logship.
 VOLUME ["/var/lib/logship"]
 EXPOSE 9464 9465

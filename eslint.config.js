@@ -15,6 +15,29 @@ export default defineConfig(
     languageOptions: { globals: nodeGlobals },
   },
   {
+    // The explorer's front end (ui/assets/): plain ES modules run by the browser, shipped as they are.
+    files: ['ui/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'location',
+          'history',
+          'navigator',
+          'fetch',
+          'EventSource',
+          'URLSearchParams',
+          'URL',
+          'performance',
+          'setTimeout',
+          'Node',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {

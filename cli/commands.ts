@@ -11,6 +11,7 @@ Commands:
   run           run a command and ship its stdout and stderr:  logship run -- app args
   sink          index Kafka's events into Elasticsearch
   search        search the indexed logs
+  ui            the web explorer: search, histogram, facets, context, live tail
   validate      check a config file (exit 0, or 78 naming each bad key)
   test-output   check that Kafka and Elasticsearch are reachable and usable
   tap           print the events the agent would send, without sending them
@@ -29,6 +30,7 @@ export const commands: Record<string, Command> = {
   agent: async (argv) => (await import('./agent.js')).agentCommand(argv),
   sink: async (argv) => (await import('./sink.js')).sinkCommand(argv),
   search: async (argv) => (await import('./search.js')).searchCommand(argv),
+  ui: async (argv) => (await import('./ui.js')).uiCommand(argv),
   validate: async (argv) => (await import('./validate.js')).validateCommand(argv),
   stack: async (argv) => (await import('./stack.js')).stackCommand(argv),
   demo: async (argv) => (await import('./demo.js')).demoCommand(argv),

@@ -7,15 +7,17 @@ import { EXIT } from '../common/errors.js';
 import { componentLogger } from '../common/logger.js';
 import { RUNNING, help, parse, startDaemon } from './shared.js';
 import { stackCommand } from './stack.js';
+import { demoExplorer } from './demo-ui.js';
 
-const HELP = `Usage: logship demo [--dir DIR]
+const HELP = `Usage: logship demo [--dir DIR] [--ui-listen 127.0.0.1:5601]
 
-Brings up the local stack, starts a sink and an agent in this process, and a small demo app that writes
-its log to DIR/app.log (plain and JSON lines). Prints the search command to try. Ctrl-C stops it.
+Brings up the local stack, starts a sink, an agent and the web explorer (logship ui) in this process, and a
+small demo app that writes its log to DIR/app.log (plain and JSON lines). Prints the explorer's URL and the
+search command to try. Ctrl-C stops it.
 `;
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { dir: { type: 'string' } }, false);
+  const { values } = parse(argv, { dir: { type: 'string' }, 'ui-listen': { type: 'string' } }, false);
   if (values.help) return help(HELP);
   const dir = path.resolve(values.dir ?? 'demo-data');
   if (stackCommand(['up']) !== 0) return EXIT.UNAVAILABLE;
@@ -29,6 +31,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   });
   const { createSink } = await import('../sink/sink.js');
   const { createAgent } = await import('../agent/agent.js');
+  const ui = await demoExplorer(cfg, values['ui-listen'] ?? '127.0.0.1:5601');
   const { service: demo } = await startDaemon({
     cfg,
     name: 'demo',
@@ -42,9 +45,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
         async start() {
           await sink.start();
           await agent.start();
+          await ui.start(componentLogger(log, 'ui'));
         },
         async stop() {
           clearInterval(app);
+          await ui.stop();
           await agent.stop();
           await sink.stop();
         },
@@ -53,7 +58,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   });
   process.stderr.write(
     `\nlogship demo is running: the demo app writes ${path.join(dir, 'app.log')}, the agent ships it to Kafka,\n` +
-      `the sink indexes it into Elasticsearch. In another terminal, try:\n\n` +
+      `the sink indexes it into Elasticsearch.\n\nExplore it in a browser: ${ui.url()}\n\nIn another terminal, try:\n\n` +
       `  node bin/logship.js search orders --since 5m\n  node bin/logship.js search --level error --follow\n\n` +
       `Metrics: http://${demo.agent.metricsAddress ?? '-'}/metrics (agent), http://${demo.sink.metricsAddress ?? '-'}/metrics (sink). Ctrl-C stops.\n\n`,
   );
