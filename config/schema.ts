@@ -1,7 +1,7 @@
 // One schema for agent and sink: defaults, types, units and descriptions. The loader validates against it,
 // `logship validate` reports with it, and docs/CONFIG.md is generated from it (`logship config-doc`).
 import { parseBytes, parseDuration } from '../common/units.js';
-
+import { kafkaTopicsSchema } from './kafka-topics.js';
 type Unit = 'ms' | 'bytes' | 'count';
 export interface StringLeaf {
   kind: 'string';
@@ -97,6 +97,7 @@ export const schema = obj('logship configuration', {
     topic: str('logs', 'Topic the agent produces to and the sink consumes.'),
     dlq_topic: str('logs-dlq', 'Dead-letter topic: events Elasticsearch rejected or the sink could not decode, with the reason.'),
     topic_partitions: int(4, 'Partitions when logship creates the topics.', { min: 1 }),
+    topics: kafkaTopicsSchema,
     connection_timeout_ms: ms(3000, 'TCP connect timeout.', 1),
     request_timeout_ms: ms(30000, 'Kafka request timeout.', 1),
     tls: obj('TLS to the brokers.', {
