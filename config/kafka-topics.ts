@@ -1,20 +1,19 @@
 // kafka.topics: how logship creates its topics (replication), in a module of its own beside config/schema.ts.
-// Plain schema nodes (only types come from schema.ts), so schema.ts can import it without a cycle at run time.
-import type { IntLeaf, ObjectNode } from './schema.js';
-
-export const kafkaTopicsSchema: ObjectNode<{ replication_factor: IntLeaf; min_insync_replicas: IntLeaf }> = {
-  kind: 'object',
+// Plain schema nodes written out (`as const` keeps their kinds for ValueOf): importing schema.ts's helpers or
+// types here would be an import cycle.
+export const kafkaTopicsSchema = {
+  kind: 'object' as const,
   description: 'Replication of the topics logship creates (the topic and the DLQ topic; existing topics are left as they are).',
   fields: {
     replication_factor: {
-      kind: 'int',
+      kind: 'int' as const,
       default: -1,
       min: -1,
       description:
         "Replicas per partition. -1: the brokers' default.replication.factor (3 on `stack up --kafka-brokers 3`). Use 3 on a production cluster.",
     },
     min_insync_replicas: {
-      kind: 'int',
+      kind: 'int' as const,
       default: 0,
       min: 0,
       description:
