@@ -189,6 +189,7 @@ export interface ClusterVerdict {
   lost: number;
   duplicates: number;
   resent: number;
+  reordered: number;
   agentStallS: number;
   sinkStallS: number;
   agentRssMiB: number;
@@ -213,12 +214,12 @@ export function recordCluster(v: ClusterVerdict) {
   fs.writeFileSync(RESULTS, JSON.stringify(all, null, 2));
   const rows = all.map(
     (r) =>
-      `| ${r.scenario} | ${r.written} | ${r.lost} | ${r.duplicates} | ${r.resent} | ${r.agentStallS} | ${r.sinkStallS} | ${r.agentRssMiB} | ${r.resumedS} | ${r.seconds} |`,
+      `| ${r.scenario} | ${r.written} | ${r.lost} | ${r.duplicates} | ${r.resent} | ${r.reordered} | ${r.agentStallS} | ${r.sinkStallS} | ${r.agentRssMiB} | ${r.resumedS} | ${r.seconds} |`,
   );
   const table = [
     BEGIN,
-    '| scenario | lines written | lost | duplicate documents | re-sent to Kafka | longest stall of acked lines (s) | longest stall of committed offsets (s) | agent RSS in that stall (MiB) | producing again after the fault (s) | run (s) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | lines written | lost | duplicate documents | re-sent to Kafka | out of order in Kafka | longest stall of acked lines (s) | longest stall of committed offsets (s) | agent RSS in that stall (MiB) | producing again after the fault (s) | run (s) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     `Last cluster run: ${new Date().toISOString()}.`,

@@ -18,8 +18,11 @@ export interface FaultContext {
   notes: string[];
 }
 
-/** Records that reached the topic more than once (same event id), read from the cluster. */
-async function resent(topic: string): Promise<number> {
+/**
+ * Records that reached the topic more than once (same event id), and records that came in a partition after a
+ * later line of the same source (a first copy, not a re-send): what a retry that overtook another batch leaves.
+ */
+async function resent(topic: string): Promise<{ resent: number; reordered: number }> {
   const k = clusterKafka();
   const admin = k.admin();
   await admin.connect();
@@ -27,7 +30,9 @@ async function resent(topic: string): Promise<number> {
   await admin.disconnect();
   let want = [...ends.values()].reduce((a, b) => a + b, 0n);
   const ids = new Map<string, number>();
-  if (want === 0n) return 0;
+  const highest = new Map<string, number>();
+  let reordered = 0;
+  if (want === 0n) return { resent: 0, reordered: 0 };
   const consumer = k.consumer({ groupId: `reader-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -37,7 +42,11 @@ async function resent(topic: string): Promise<number> {
       .run({
         eachMessage: async ({ partition, message }) => {
           if (BigInt(message.offset) >= (ends.get(partition) ?? 0n)) return;
-          const id = JSON.parse(message.value!.toString()).event.id as string;
+          const e = JSON.parse(message.value!.toString());
+          const id = e.event.id as string;
+          const src = `${partition}/${e.logship.source.identity}`;
+          if (!ids.has(id) && e.log.offset < (highest.get(src) ?? -1)) reordered++;
+          highest.set(src, Math.max(highest.get(src) ?? -1, e.log.offset));
           ids.set(id, (ids.get(id) ?? 0) + 1);
           if (--want === 0n) {
             clearTimeout(timer);
@@ -48,7 +57,7 @@ async function resent(topic: string): Promise<number> {
       .catch(reject);
   });
   await consumer.disconnect();
-  return [...ids.values()].reduce((a, c) => a + (c > 1 ? c - 1 : 0), 0);
+  return { resent: [...ids.values()].reduce((a, c) => a + (c > 1 ? c - 1 : 0), 0), reordered };
 }
 
 export async function clusterScenario(name: string, fault: (c: FaultContext) => Promise<void>, opts: { writeMs?: number } = {}) {
@@ -91,7 +100,7 @@ export async function clusterScenario(name: string, fault: (c: FaultContext) => 
   const v = await verifyExactlyOnce(env, w.written, { timeoutMs: 300_000 });
   await expectBalanced(env);
   await expectFreshLineSearchable(env, file);
-  const dup = await resent(env.topic);
+  const { resent: dup, reordered } = await resent(env.topic);
   await p.stop();
   expect(v.lost, 'lost lines').toBe(0);
   expect(v.duplicates, 'duplicate documents').toBe(0);
@@ -102,6 +111,7 @@ export async function clusterScenario(name: string, fault: (c: FaultContext) => 
     lost: v.lost,
     duplicates: v.duplicates,
     resent: dup,
+    reordered,
     agentStallS: s(figures.agentStallMs),
     sinkStallS: s(figures.sinkStallMs),
     agentRssMiB: figures.agentRssMiB,

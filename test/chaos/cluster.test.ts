@@ -11,9 +11,10 @@ describe('chaos: three-broker cluster, leader failover', () => {
     const v = await clusterScenario('leader SIGKILL', async ({ env, meter, notes }) => {
       const part = await agentPartition(env.topic);
       const leader = await leaderOf(env.topic, part);
-      const acked = await metricValue(env.agentMetrics, 'logship_agent_lines_produced_total');
-      meter.markFault();
       await broker('kill', leader);
+      // Counted from the moment the leader is gone (stack.sh returns once the process has exited).
+      meter.markFault();
+      const acked = await metricValue(env.agentMetrics, 'logship_agent_lines_produced_total');
       notes.push(`leader ${leader} of partition ${part} killed`);
       // The agent produces again once its metadata names the new leader.
       await waitFor(
@@ -22,7 +23,15 @@ describe('chaos: three-broker cluster, leader failover', () => {
         120_000,
         250,
       );
-      const next = await leaderOf(env.topic, part);
+      const next = await waitFor(
+        'a new leader in the metadata',
+        async () => {
+          const l = await leaderOf(env.topic, part).catch(() => leader);
+          return l !== leader ? l : undefined;
+        },
+        60_000,
+        500,
+      );
       expect(next, 'a new leader').not.toBe(leader);
       notes.push(`broker ${next} leads it now`);
       await sleep(5000);
