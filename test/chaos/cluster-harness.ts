@@ -19,7 +19,7 @@ export const CLUSTER = [0, 1, 2].map((i) => `127.0.0.1:${CLUSTER_PORT + i}`);
 export const BROKER_IDS = [1, 2, 3];
 
 export function clusterUp() {
-  stackSh(['up-cluster']);
+  stackSh(['up-cluster'], { LOGSHIP_STACK_TIMEOUT: process.env.LOGSHIP_STACK_TIMEOUT ?? '900' });
 }
 /**
  * stack.sh <cmd>-broker N, without blocking the event loop (a broker's start takes a minute on a busy machine, and
@@ -27,7 +27,12 @@ export function clusterUp() {
  */
 export function broker(cmd: 'kill' | 'stop' | 'start' | 'freeze' | 'thaw', n: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const c = spawn('bash', [path.join(ROOT, 'stack/stack.sh'), `${cmd}-broker`, String(n)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    // A restarted node replays its log and catches up: minutes on a loaded 2-core machine.
+    const env = { ...process.env, LOGSHIP_STACK_TIMEOUT: process.env.LOGSHIP_STACK_TIMEOUT ?? '900' };
+    const c = spawn('bash', [path.join(ROOT, 'stack/stack.sh'), `${cmd}-broker`, String(n)], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     c.on('error', reject);
     c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`stack.sh ${cmd}-broker ${n} failed (exit ${code})`))));
   });
@@ -89,7 +94,7 @@ export async function coordinatorOf(group: string): Promise<number> {
 }
 
 /** Waits until every partition of the topics has all three replicas in sync (a restarted broker rejoined). */
-export async function waitInSync(topics: string[], timeoutMs = 180_000) {
+export async function waitInSync(topics: string[], timeoutMs = 600_000) {
   await waitFor(
     `every replica of ${topics.join(', ')} in sync`,
     async () => {
