@@ -4,22 +4,25 @@ import { describe, expect, it } from 'vitest';
 import { logship, metricValue, waitFor } from '../support/helpers.js';
 import { sleep } from '../support/sleep.js';
 import { CI_SUBSET, readyz } from './harness.js';
-import { BROKER_IDS, agentPartition, broker, committed, coordinatorOf, leaderOf, waitInSync } from './cluster-harness.js';
+import { BROKER_IDS, CLUSTER_TEST_MS, agentPartition, broker, committed, coordinatorOf, leaderOf, waitInSync } from './cluster-harness.js';
 import { clusterScenario } from './cluster-scenario.js';
 
 const acked = (address: string) => metricValue(address, 'logship_agent_lines_produced_total');
 
 describe('chaos: three-broker cluster faults', () => {
-  it.skipIf(CI_SUBSET)('a rolling restart of all three brokers (SIGTERM, wait for the ISR, next): nothing lost, nothing twice', () =>
-    clusterScenario('rolling restart', async ({ env, notes }) => {
-      for (const n of BROKER_IDS) {
-        await broker('stop', n);
-        await sleep(3000);
-        await broker('start', n);
-        await waitInSync([env.topic, '__consumer_offsets']);
-      }
-      notes.push('brokers 1, 2, 3 stopped and started in turn');
-    }),
+  it.skipIf(CI_SUBSET)(
+    'a rolling restart of all three brokers (SIGTERM, wait for the ISR, next): nothing lost, nothing twice',
+    () =>
+      clusterScenario('rolling restart', async ({ env, notes }) => {
+        for (const n of BROKER_IDS) {
+          await broker('stop', n);
+          await sleep(3000);
+          await broker('start', n);
+          await waitInSync([env.topic, '__consumer_offsets']);
+        }
+        notes.push('brokers 1, 2, 3 stopped and started in turn');
+      }),
+    CLUSTER_TEST_MS,
   );
 
   it.skipIf(CI_SUBSET)(
@@ -37,6 +40,7 @@ describe('chaos: three-broker cluster faults', () => {
         notes.push(`leader ${leader} frozen 30 s`);
         await waitInSync([env.topic, '__consumer_offsets']);
       }),
+    CLUSTER_TEST_MS,
   );
 
   it.skipIf(CI_SUBSET)(
@@ -69,6 +73,7 @@ describe('chaos: three-broker cluster faults', () => {
         await waitFor('producing again', async () => (meter.resumedAfterMs !== undefined ? true : undefined), 180_000, 500);
         await waitInSync([env.topic, '__consumer_offsets']);
       }),
+    CLUSTER_TEST_MS,
   );
 
   it.skipIf(CI_SUBSET)(
@@ -98,5 +103,6 @@ describe('chaos: three-broker cluster faults', () => {
         await first.stop();
         p.keepLog('sink', first);
       }),
+    CLUSTER_TEST_MS,
   );
 });
