@@ -7,7 +7,8 @@ import { startHealthServer, type HealthServer } from '../common/health-server.js
 import type { SourceType } from '../common/event.js';
 import { kafkaClientOptions } from '../kafka/options.js';
 import { createKafkaProducer, type Producer } from '../kafka/producer.js';
-import { ensureTopics } from '../kafka/admin.js';
+import { ensureTopics, topicReplication } from '../kafka/admin.js';
+import { watchReplication, type ReplicationWatch } from '../kafka/replication-watch.js';
 import { fatalKafkaReporter } from '../kafka/errors.js';
 import { createAgentMetrics } from './metrics.js';
 import { createBatcher } from './pipeline/batcher.js';
@@ -74,6 +75,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   let journal: TimeJournal | undefined;
   let scanner: Scanner | undefined;
   let health: HealthServer | undefined;
+  let replicationWatch: ReplicationWatch | undefined;
   let gauges: NodeJS.Timeout | undefined;
   const slots = new FileSlots(a.max_open_files);
   const opener = new FileOpener({ log, metrics, now, markDirty: () => checkpointer.markDirty(), followSymlinks: a.files.follow_symlinks });
@@ -169,6 +171,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       checkpointFailure: checkpointer.failure,
       journalFailure: journal?.failure,
       spoolFailures: [...streams.values()].map((s) => s.spoolFailure),
+      replication: replicationWatch?.problems,
     });
 
   return {
@@ -217,7 +220,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       });
       if (a.metrics_listen) health = await startHealthServer(a.metrics_listen, metrics.registry, readiness);
       const topics = [{ topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions }];
-      ensureTopics(kafkaClientOptions(cfg, 'agent-admin'), log, topics).catch((err) => fatal(err) || metrics.topicCheckFailed(err));
+      ensureTopics(kafkaClientOptions(cfg, 'agent-admin'), log, topics, topicReplication(cfg)).catch(
+        (err) => fatal(err) || metrics.topicCheckFailed(err),
+      );
+      replicationWatch = watchReplication(kafkaClientOptions(cfg, 'agent-admin'), log, cfg.kafka.topic);
       output.connectEarly();
       scanner.start();
       pump.start(a.poll_interval_ms);
@@ -236,6 +242,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       );
     },
     async stop(graceMs = a.shutdown_grace_ms) {
+      replicationWatch?.stop();
       pump.stop();
       checkpointer.stop();
       clearInterval(gauges);

@@ -1,6 +1,8 @@
 // Why the agent is not ready (/readyz answers 503 with these reasons): Kafka away or refusing requests, or a file
-// of the state directory that cannot be written (reading or input waits for it meanwhile).
+// of the state directory that cannot be written (reading or input waits for it meanwhile), or the topic's
+// partitions unable to take an acks=-1 write. Under-replicated partitions are listed while the agent stays ready.
 import type { Readiness } from '../common/health-server.js';
+import type { ReplicationProblems } from '../kafka/replication.js';
 
 export interface AgentHealth {
   kafkaConnected: boolean;
@@ -9,6 +11,8 @@ export interface AgentHealth {
   checkpointFailure: string | undefined;
   journalFailure: string | undefined;
   spoolFailures: Array<string | undefined>;
+  /** The topic's replication (kafka/replication-watch.ts): blocking problems make the agent not ready; degraded ones are said only. */
+  replication?: ReplicationProblems;
 }
 
 export function agentReadiness(h: AgentHealth): Readiness {
@@ -18,5 +22,7 @@ export function agentReadiness(h: AgentHealth): Readiness {
   if (h.checkpointFailure) reasons.push(`checkpoint: ${h.checkpointFailure} (the last good checkpoint stays; retried every second)`);
   if (h.journalFailure) reasons.push(`state: ${h.journalFailure} (reading paused: no line leaves before its read time is on disk)`);
   for (const s of h.spoolFailures) if (s) reasons.push(`spool: ${s} (input paused)`);
-  return { ready: reasons.length === 0, reasons };
+  for (const r of h.replication?.blocking ?? []) reasons.push(`kafka: ${r}`);
+  const notes = (h.replication?.degraded ?? []).map((r) => `kafka: ${r}`);
+  return { ready: reasons.length === 0, reasons: [...reasons, ...notes] };
 }

@@ -5,7 +5,8 @@ import { createRedactor, displayUrl } from '../common/redact.js';
 import { secretsOf } from '../config/loader.js';
 import { kafkaClientOptions } from '../kafka/options.js';
 import { createKafkaProducer } from '../kafka/producer.js';
-import { ensureTopics } from '../kafka/admin.js';
+import { ensureTopics, topicReplication } from '../kafka/admin.js';
+import { describeReplication, replicationProblems } from '../kafka/replication.js';
 import { kafkaError } from '../kafka/errors.js';
 import { createEs } from '../sink/es-client.js';
 import { templateName } from '../sink/index-template.js';
@@ -13,8 +14,8 @@ import { configFlags, help, loadFromFlags, parse } from './shared.js';
 
 const HELP = `Usage: logship test-output [-c FILE] [--kafka-only | --es-only]
 
-Checks Kafka (brokers reachable, topics exist or can be created, a record can be written with acks=-1 to
-the topic <topic>-check) and Elasticsearch (reachable, version, index template present), with the configured
+Checks Kafka (brokers reachable, topics exist or can be created, their replication factor, min.insync.replicas
+and in-sync replicas, a record can be written with acks=-1 to the topic <topic>-check) and Elasticsearch (reachable, version, index template present), with the configured
 TLS and credentials. Exit 0 when all pass, 78 when a service refused the credentials or its certificate is not
 trusted (a config problem), 69 when a service is unavailable.
 
@@ -40,11 +41,30 @@ export async function testOutputCommand(argv: string[]): Promise<number> {
   if (!values['es-only']) {
     const client = { ...kafkaClientOptions(cfg, 'test-output'), requestTimeout: 10_000 };
     try {
-      await ensureTopics(client, log, [
-        { topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions },
-        { topic: cfg.kafka.dlq_topic, partitions: 1 },
-      ]);
+      await ensureTopics(
+        client,
+        log,
+        [
+          { topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions },
+          { topic: cfg.kafka.dlq_topic, partitions: 1 },
+        ],
+        topicReplication(cfg),
+      );
       say(true, `kafka ${cfg.kafka.brokers.join(',')}: topics ${cfg.kafka.topic}, ${cfg.kafka.dlq_topic} exist`);
+      for (const topic of [cfg.kafka.topic, cfg.kafka.dlq_topic]) {
+        const r = await describeReplication(client, log, topic);
+        const { blocking, degraded } = replicationProblems(r);
+        say(
+          blocking.length === 0,
+          `kafka: topic ${topic}: ${r.partitions.length} partition(s), replication factor ${r.replicationFactor}, ` +
+            `min.insync.replicas ${r.minInsyncReplicas ?? 'unknown'}${[...blocking, ...degraded].map((x) => `; ${x}`).join('')}`,
+        );
+      }
+      const want = topicReplication(cfg);
+      process.stdout.write(
+        `     configured for created topics: kafka.topics.replication_factor ${want.replicationFactor}${want.replicationFactor < 0 ? " (the brokers' default)" : ''}, ` +
+          `kafka.topics.min_insync_replicas ${want.minInsyncReplicas}${want.minInsyncReplicas === 0 ? " (the brokers' default)" : ''}\n`,
+      );
       const p = createKafkaProducer(client, log);
       try {
         await p.connect();

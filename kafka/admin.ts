@@ -8,10 +8,23 @@ import type { KafkaClientOptions } from './options.js';
 // kafkajs is CommonJS and Node's ESM loader does not see ConfigResourceTypes as a named export.
 const { ConfigResourceTypes } = kafkajs;
 
+/** kafka.topics: -1 / 0 leave the choice to the brokers' defaults (default.replication.factor, min.insync.replicas). */
+export interface TopicReplication {
+  replicationFactor: number;
+  minInsyncReplicas: number;
+}
+
+export function topicReplication(cfg: {
+  kafka: { topics: { replication_factor: number; min_insync_replicas: number } };
+}): TopicReplication {
+  return { replicationFactor: cfg.kafka.topics.replication_factor, minInsyncReplicas: cfg.kafka.topics.min_insync_replicas };
+}
+
 export async function ensureTopics(
   opts: KafkaClientOptions,
   log: Logger,
   topics: Array<{ topic: string; partitions: number }>,
+  replication: TopicReplication = { replicationFactor: -1, minInsyncReplicas: 0 },
 ): Promise<void> {
   const admin = createKafka(opts, log).admin();
   try {
@@ -21,7 +34,14 @@ export async function ensureTopics(
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: -1 })),
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.partitions,
+          replicationFactor: replication.replicationFactor,
+          ...(replication.minInsyncReplicas > 0
+            ? { configEntries: [{ name: 'min.insync.replicas', value: String(replication.minInsyncReplicas) }] }
+            : {}),
+        })),
       });
     }
   } catch (err) {

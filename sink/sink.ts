@@ -6,7 +6,8 @@ import { startHealthServer, type HealthServer, type Readiness } from '../common/
 import { displayUrl } from '../common/redact.js';
 import { secretsOf } from '../config/secrets.js';
 import type { Config } from '../config/types.js';
-import { ensureTopics, topicMaxMessageBytes } from '../kafka/admin.js';
+import { ensureTopics, topicMaxMessageBytes, topicReplication } from '../kafka/admin.js';
+import { watchReplication, type ReplicationWatch } from '../kafka/replication-watch.js';
 import { createGroupConsumer, type GroupConsumer } from '../kafka/consumer.js';
 import { fatalKafkaReporter, kafkaAuthProblem, kafkaError } from '../kafka/errors.js';
 import { kafkaClientOptions } from '../kafka/options.js';
@@ -47,6 +48,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
   const esState: EsState = { healthy: true, error: '' };
   let consumer: GroupConsumer | undefined;
   let health: HealthServer | undefined;
+  let replication: ReplicationWatch | undefined;
   let stopRetention: (() => void) | undefined;
   let joins = 0;
 
@@ -84,7 +86,9 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
     const reasons: string[] = [];
     if (!consumer?.connected) reasons.push('kafka: consumer not connected');
     if (!esState.healthy) reasons.push(`elasticsearch: ${esState.error || 'not reachable'}`);
-    return { ready: reasons.length === 0, reasons };
+    // The sink reads with no acks to wait for: an under-replicated topic is said, not a reason to be unready.
+    const notes = [...(replication?.problems.blocking ?? []), ...(replication?.problems.degraded ?? [])].map((r) => `kafka: ${r}`);
+    return { ready: reasons.length === 0, reasons: [...reasons, ...notes] };
   }
 
   return {
@@ -101,14 +105,20 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
         onUnreachable: (...a) => metrics.elasticsearchUnreachable(...a),
       });
       if (stopCtl.signal.aborted) return; // stopped while waiting for Elasticsearch
-      await ensureTopics(clientOpts, log, [
-        { topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions },
-        { topic: cfg.kafka.dlq_topic, partitions: 1 },
-      ]).catch((err) => {
+      await ensureTopics(
+        clientOpts,
+        log,
+        [
+          { topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions },
+          { topic: cfg.kafka.dlq_topic, partitions: 1 },
+        ],
+        topicReplication(cfg),
+      ).catch((err) => {
         // Wrong credentials or CA fail the start (exit 78) rather than a consumer that can never join.
         if (err instanceof LogshipError && err.code === 'LOGSHIP_ERR_KAFKA_AUTH') throw err;
         metrics.topicCheckFailed(err);
       });
+      replication = watchReplication(clientOpts, log, cfg.kafka.topic);
       // Letters are cut to fit the DLQ topic's own limit; until it is read (or when it cannot be), Kafka's default
       // (1 MiB) is assumed, and a letter refused as too large makes the publisher read it again. Read in the
       // background: with Kafka slow or away, waiting for it here would hold back the consumer's own connect retries.
@@ -165,6 +175,7 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
       );
     },
     async stop(graceMs = s.shutdown_grace_ms) {
+      replication?.stop();
       stopRetention?.();
       // No new batches from here on; the consumer leaves the group once the batches in hand have returned.
       const leaving = consumer?.stop();

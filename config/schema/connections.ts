@@ -1,5 +1,6 @@
 // The connections shared by agent, sink and the CLI: Kafka and Elasticsearch.
 import { bool, int, ms, obj, oneOf, str, strings } from './nodes.js';
+import { kafkaTopicsSchema } from '../kafka-topics.js';
 
 export const kafkaSchema = obj('Kafka connection, shared by agent, sink and dlq commands.', {
   brokers: strings(['127.0.0.1:9092'], 'Bootstrap brokers, host:port.'),
@@ -7,6 +8,7 @@ export const kafkaSchema = obj('Kafka connection, shared by agent, sink and dlq 
   topic: str('logs', 'Topic the agent produces to and the sink consumes.'),
   dlq_topic: str('logs-dlq', 'Dead-letter topic: events Elasticsearch rejected or the sink could not decode, with the reason.'),
   topic_partitions: int(4, 'Partitions when logship creates the topics.', { min: 1 }),
+  topics: kafkaTopicsSchema,
   connection_timeout_ms: ms(3000, 'TCP connect timeout.', 1),
   request_timeout_ms: ms(30000, 'Kafka request timeout.', 1),
   tls: obj('TLS to the brokers.', {

@@ -9,7 +9,19 @@ const producer = {
   }),
   disconnect: vi.fn(async () => {}),
 };
-vi.mock('../../kafka/admin.js', () => ({ ensureTopics: vi.fn(async () => {}) }));
+vi.mock('../../kafka/admin.js', () => ({
+  ensureTopics: vi.fn(async () => {}),
+  topicReplication: () => ({ replicationFactor: -1, minInsyncReplicas: 0 }),
+}));
+vi.mock('../../kafka/replication.js', () => ({
+  describeReplication: vi.fn(async (_o: unknown, _l: unknown, topic: string) => ({
+    topic,
+    replicationFactor: 1,
+    minInsyncReplicas: 1,
+    partitions: [],
+  })),
+  replicationProblems: () => ({ blocking: [], degraded: [] }),
+}));
 vi.mock('../../kafka/producer.js', () => ({ createKafkaProducer: () => producer }));
 // The client's error quotes the URL it was given, as HTTP clients' errors do.
 vi.mock('../../sink/es-client.js', () => ({
