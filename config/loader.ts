@@ -8,6 +8,7 @@ import { coerceLeaf, defaultsOf, leaves, schema, type Leaf, type Node } from './
 import { readSecretFile } from './secret-files.js';
 import { secretLeaves, secretsOf } from './secrets.js';
 import type { Config } from './types.js';
+import { producerProblems } from './producer-check.js';
 
 export { redactedConfig, secretsOf } from './secrets.js';
 
@@ -206,6 +207,7 @@ function crossChecks(cfg: Config, problems: ConfigProblem[]) {
       }
     }
   }
+  problems.push(...producerProblems(cfg));
   if (cfg.kafka.topic === cfg.kafka.dlq_topic) problems.push({ path: 'kafka.dlq_topic', reason: 'must differ from kafka.topic' });
 }
 
