@@ -29,9 +29,11 @@ const JAVA: Array<[string, number, number, number]> = [
 
 function kafkajsPartition(key: string, partitions: number): number {
   const p = Partitions(partitions);
-  return Partitioners.DefaultPartitioner()({ topic: 't', partitionMetadata: p, message: { key, value: 'v' } });
+  type Args = Parameters<ReturnType<typeof Partitioners.DefaultPartitioner>>[0];
+  return Partitioners.DefaultPartitioner()({ topic: 't', partitionMetadata: p as Args['partitionMetadata'], message: { key, value: 'v' } });
 }
-const Partitions = (n: number) => Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 0 }));
+const Partitions = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
 
 describe('the Java-compatible partitioner', () => {
   it("murmur2 and the partition are the Java client's for known keys", () => {
