@@ -6,7 +6,8 @@ import type { Logger } from '../common/logger.js';
 import { startHealthServer, type HealthServer } from '../common/health-server.js';
 import type { SourceType } from '../common/event.js';
 import { kafkaClientOptions } from '../kafka/options.js';
-import { createKafkaProducer, type Producer } from '../kafka/producer.js';
+import type { Producer } from '../kafka/producer.js';
+import { createProducerOf } from '../kafka/producer-factory.js';
 import { ensureTopics, topicReplication } from '../kafka/admin.js';
 import { watchReplication, type ReplicationWatch } from '../kafka/replication-watch.js';
 import { fatalKafkaReporter } from '../kafka/errors.js';
@@ -56,7 +57,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   const fatal = fatalKafkaReporter(cfg.kafka.brokers, log, deps.onFatal);
   const output = createKafkaOutput({
     topic: cfg.kafka.topic,
-    makeProducer: deps.createProducer ?? (() => createKafkaProducer(kafkaClientOptions(cfg, 'agent'), log, a.compression)),
+    makeProducer: deps.createProducer ?? (() => createProducerOf(cfg.kafka.producer, kafkaClientOptions(cfg, 'agent'), log, a.compression)),
     metrics,
     fatal,
   });

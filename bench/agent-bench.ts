@@ -28,6 +28,8 @@ export interface AgentResult {
   topicBytes?: number;
   /** agent.compression of the run. */
   compression?: string;
+  /** kafka.producer of the run (kafkajs unless --agent-set or the contender run says otherwise). */
+  producer?: string;
   profile?: string;
 }
 
@@ -123,6 +125,11 @@ export async function runAgent(file: LineFile, o: AgentRunOptions): Promise<Agen
       topicRecords: records,
       topicBytes: topicDiskBytes(topic),
       compression: (o.sets ?? []).find((s) => s.startsWith('agent.compression='))?.split('=')[1] ?? 'none',
+      producer:
+        (o.sets ?? [])
+          .filter((s) => s.startsWith('kafka.producer='))
+          .pop()
+          ?.split('=')[1] ?? 'kafkajs',
       profile,
     };
   } finally {

@@ -116,7 +116,7 @@ export function formatResults(r: Results): string {
     out.push('|---|---|---|---|---|---|---|---|---|');
     for (const a of r.agent) {
       out.push(
-        `| logship agent | ${a.lineBytes} B | ${int(a.lines)} | ${int(a.linesPerS)} | ${f1(a.mbPerS)} | ${f1(a.cpuSPerMLines)} | ${int(a.peakRssMb)} | ${int(a.recordBytes)} | ${load(`agent-${a.lineBytes}`)} |`,
+        `| logship agent (${a.producer ?? 'kafkajs'}) | ${a.lineBytes} B | ${int(a.lines)} | ${int(a.linesPerS)} | ${f1(a.mbPerS)} | ${f1(a.cpuSPerMLines)} | ${int(a.peakRssMb)} | ${int(a.recordBytes)} | ${load(a.producer === 'platformatic' && !s.agentSets.some((x) => x.startsWith('kafka.producer=')) ? 'agent-260-platformatic' : `agent-${a.lineBytes}`)} |`,
       );
     }
     for (const b of r.baselines) {

@@ -97,6 +97,13 @@ async function main(o: BenchOptions): Promise<number> {
         log(`agent: ${f260.lines.toLocaleString('en-US')} lines of 260 B`);
         const a = await measure(r, 'agent-260', () => runAgent(f260, { workDir: o.workDir, sets: o.agentSets }));
         if (a) r.agent.push(a);
+        // The second producer as a contender, same file, same run (unless --agent-set chose the producer already).
+        if (!o.agentSets.some((s) => s.startsWith('kafka.producer='))) {
+          log('agent: the same lines with kafka.producer=platformatic');
+          const sets = [...o.agentSets, 'kafka.producer=platformatic'];
+          const b = await measure(r, 'agent-260-platformatic', () => runAgent(f260, { workDir: o.workDir, sets, label: 'platformatic' }));
+          if (b) r.agent.push(b);
+        }
       }
       if (has('baselines')) {
         log('baseline: java ProducerPerformance');

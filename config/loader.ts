@@ -10,6 +10,7 @@ import { coerceLeaf, defaultsOf, leaves, schema, type Leaf, type Node } from './
 import { readSecretFile } from './secret-files.js';
 import { secretLeaves, secretsOf } from './secrets.js';
 import type { Config } from './types.js';
+import { producerProblems } from './producer-check.js';
 
 export { redactedConfig, secretsOf } from './secrets.js';
 
@@ -219,6 +220,7 @@ function crossChecks(cfg: Config, problems: ConfigProblem[]) {
   if (cfg.elasticsearch.username && !cfg.elasticsearch.password && !cfg.elasticsearch.api_key)
     problems.push({ path: 'elasticsearch.password', reason: 'needed with elasticsearch.username (or elasticsearch.password_file)' });
   agentChecks(cfg, problems);
+  problems.push(...producerProblems(cfg));
   if (cfg.kafka.topic === cfg.kafka.dlq_topic) problems.push({ path: 'kafka.dlq_topic', reason: 'must differ from kafka.topic' });
 }
 

@@ -9,6 +9,11 @@ export const kafkaSchema = obj('Kafka connection, shared by agent, sink and dlq 
   dlq_topic: str('logs-dlq', 'Dead-letter topic: events Elasticsearch rejected or the sink could not decode, with the reason.'),
   topic_partitions: int(4, 'Partitions when logship creates the topics.', { min: 1 }),
   topics: kafkaTopicsSchema,
+  producer: oneOf(
+    'kafkajs',
+    ['kafkajs', 'platformatic'],
+    "The agent's Kafka client: kafkajs, or @platformatic/kafka (faster; no zstd on Node 20).",
+  ),
   connection_timeout_ms: ms(3000, 'TCP connect timeout.', 1),
   request_timeout_ms: ms(30000, 'Kafka request timeout.', 1),
   tls: obj('TLS to the brokers.', {

@@ -7,7 +7,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { rng } from '../support/rng.js';
-import { esJson, logship, makeEnv, metricValue, readTopic, run, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
+import {
+  esJson,
+  logship,
+  makeEnv,
+  metricValue,
+  readTopic,
+  run,
+  TEST_PRODUCER,
+  waitFor,
+  type Proc,
+  type TestEnv,
+} from '../support/helpers.js';
 
 export const RESULTS = path.resolve(import.meta.dirname, '../../docs/.chaos-results.json');
 
@@ -285,6 +296,8 @@ export async function expectFreshLineSearchable(env: TestEnv, file: string) {
 }
 
 export function record(v: Verdict) {
+  // A scenario run with the second producer (LOGSHIP_TEST_PRODUCER=platformatic) is its own row, beside kafkajs'.
+  if (TEST_PRODUCER !== 'kafkajs') v = { ...v, scenario: `${v.scenario} (kafka.producer: ${TEST_PRODUCER})` };
   let all: Verdict[] = [];
   try {
     all = JSON.parse(fs.readFileSync(RESULTS, 'utf8'));

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codecSelfTest } from '../../kafka/codecs.js';
-import { BROKER, esCount, logship, makeEnv, waitFor, type TestEnv } from '../support/helpers.js';
+import { ZLIB_HAS_ZSTD } from '../../config/producer-check.js';
+import { BROKER, esCount, logship, makeEnv, run, TEST_PRODUCER, waitFor, type TestEnv } from '../support/helpers.js';
 import { expectExactlyOnce, startSink, testEvent } from '../support/sink-helpers.js';
 import { append, expectExactly, lines, waitShipped } from '../support/agent-harness.js';
 
@@ -57,8 +58,12 @@ describe('Kafka compression: lz4 and zstd', () => {
     expect(await codecSelfTest('zstd')).toBe(true);
   });
 
-  for (const codec of ['lz4', 'zstd'] as const) {
-    it(`agent with compression ${codec}: the broker stores ${codec} batches and the Java consumer reads every line`, async () => {
+  // With kafka.producer: platformatic (LOGSHIP_TEST_PRODUCER) its own codecs compress: gzip too, zstd only where
+  // node:zlib has it; elsewhere the config is refused (below).
+  const platformatic = TEST_PRODUCER === 'platformatic';
+  const agentCodecs = platformatic ? (['gzip', 'lz4', ...(ZLIB_HAS_ZSTD ? (['zstd'] as const) : [])] as const) : (['lz4', 'zstd'] as const);
+  for (const codec of agentCodecs) {
+    it(`agent (${TEST_PRODUCER}) with compression ${codec}: the broker stores ${codec} batches and the Java consumer reads every line`, async () => {
       const env = makeEnv(`comp-${codec}`, { agent: { compression: codec, batch: { max_events: 500, linger_ms: 20 } } });
       const ls = await agentShips(env, `c-${codec}`);
       expect([...codecsOnDisk(env.topic)]).toEqual([codec]);
@@ -81,7 +86,17 @@ describe('Kafka compression: lz4 and zstd', () => {
       );
       expect(ls.filter((l) => !messages.has(l))).toEqual([]);
     });
+  }
 
+  it.runIf(platformatic && !ZLIB_HAS_ZSTD)('validate refuses zstd with kafka.producer: platformatic on this Node, saying why', async () => {
+    const env = makeEnv('comp-plt-zstd', { agent: { compression: 'zstd' } });
+    const r = await run(['validate', env.config]);
+    expect(r.code).toBe(78);
+    expect(r.stdout + r.stderr).toMatch(/agent\.compression: zstd is not available with kafka\.producer: platformatic on Node v\d+/);
+    expect(r.stdout + r.stderr).toMatch(/node:zlib, which has zstd only from Node 22\.15/);
+  });
+
+  for (const codec of ['lz4', 'zstd'] as const) {
     it(`sink reads ${codec} batches written by the Java producer`, async () => {
       const env = makeEnv(`comp-java-${codec}`);
       const events = Array.from({ length: 2000 }, (_, i) => testEvent(env.host, `java-${codec}`, i));

@@ -17,6 +17,8 @@ registerCodecs();
 
 export const BROKER = `127.0.0.1:${process.env.LOGSHIP_KAFKA_PORT ?? '9092'}`;
 export const ES = `http://127.0.0.1:${process.env.LOGSHIP_ES_PORT ?? '9200'}`;
+/** The agent's Kafka client in every test config (kafka.producer): .ci/run runs the agent's tests with each. */
+export const TEST_PRODUCER = process.env.LOGSHIP_TEST_PRODUCER === 'platformatic' ? 'platformatic' : 'kafkajs';
 
 let counter = 0;
 export function uniq(prefix: string): string {
@@ -68,7 +70,7 @@ export function makeEnv(name: string, extra: Record<string, unknown> = {}): Test
     {
       host_name: env.host,
       log_level: 'debug',
-      kafka: { brokers: [BROKER], topic: env.topic, dlq_topic: env.dlq, topic_partitions: 2 },
+      kafka: { brokers: [BROKER], topic: env.topic, dlq_topic: env.dlq, topic_partitions: 2, producer: TEST_PRODUCER },
       elasticsearch: { url: ES, index_prefix: env.prefix, refresh_interval: '200ms' },
       agent: {
         data_dir: path.join(dir, 'state'),
