@@ -29,6 +29,8 @@ export interface AgentResult {
   /** agent.compression of the run. */
   compression?: string;
   profile?: string;
+  /** Which contender of bench/contenders.ts ran (absent in runs before the list existed). */
+  contender?: string;
 }
 
 export interface AgentRunOptions {

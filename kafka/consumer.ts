@@ -23,7 +23,9 @@ export type ConsumerFault =
   /** A compressed record batch was not decompressed: its records are handed over as refused. */
   | { kind: 'batch_refused'; partition: number; refusal: BatchRefusal };
 
-type GroupCommit = (offsets: { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }) => Promise<void>;
+type GroupCommit = (offsets: {
+  topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
+}) => Promise<void>;
 
 export interface ConsumerOptions {
   groupId: string;
@@ -80,12 +82,7 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
   /** The group's commit, from the latest eachBatch payload (the same consumer group behind every payload of a run). */
   let groupCommit: GroupCommit | undefined;
 
-  async function commit(
-    commitOffsetsIfNecessary: GroupCommit,
-    topic: string,
-    partition: number,
-    next: string,
-  ) {
+  async function commit(commitOffsetsIfNecessary: GroupCommit, topic: string, partition: number, next: string) {
     // The group's own commit (the eachBatch payload's), not consumer.commitOffsets: that one is silently skipped once
     // consumer.stop() has begun (so SIGTERM would lose the commit of work done), and it wraps a generation change in
     // a non-retriable error that makes kafkajs crash the consumer for good instead of rejoining.
