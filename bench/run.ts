@@ -97,6 +97,9 @@ async function main(o: BenchOptions): Promise<number> {
   const has = (s: string) => o.sections.includes(s as never);
   try {
     const dataDir = path.join(o.workDir, 'data');
+    // This run's own scratch space: two runs sharing BENCH_WORK_DIR (another engineer's, say) must not delete each
+    // other's config files when one ends. The generated data and the profiles stay shared.
+    const wd = path.join(o.workDir, 'runs', `pid-${process.pid}`);
     const main = AGENT_CONTENDERS[0];
     if (has('agent') || has('baselines')) {
       log(`generating ${o.agentMb} MB of 260-byte lines (reused across runs)`);
@@ -105,7 +108,7 @@ async function main(o: BenchOptions): Promise<number> {
         for (const c of AGENT_CONTENDERS) {
           log(`${c.name}: ${f260.lines.toLocaleString('en-US')} lines of 260 B`);
           const a = await measure(r, `agent-260-${c.name}`, () =>
-            runAgent(f260, { workDir: o.workDir, sets: [...o.agentSets, ...c.sets], label: slug(c.name) }),
+            runAgent(f260, { workDir: wd, sets: [...o.agentSets, ...c.sets], label: slug(c.name) }),
           );
           if (a) r.agent.push({ ...a, contender: c.name });
         }
@@ -113,7 +116,7 @@ async function main(o: BenchOptions): Promise<number> {
       if (has('baselines')) {
         for (const b of BASELINES) {
           log(`baseline: ${b.name}`);
-          const x = await measure(r, b.name, () => b.run(f260, o.workDir));
+          const x = await measure(r, b.name, () => b.run(f260, wd));
           if (x) r.baselines.push(x);
         }
       }
@@ -122,7 +125,7 @@ async function main(o: BenchOptions): Promise<number> {
         for (const size of [100, 1024, 16384]) {
           const f = lineFile(dataDir, size, o.variantMb);
           log(`agent: ${f.lines.toLocaleString('en-US')} lines of ${size} B`);
-          const a = await measure(r, `agent-${size}`, () => runAgent(f, { workDir: o.workDir, sets: [...o.agentSets, ...main.sets] }));
+          const a = await measure(r, `agent-${size}`, () => runAgent(f, { workDir: wd, sets: [...o.agentSets, ...main.sets] }));
           if (a) r.agent.push({ ...a, contender: main.name });
         }
       }
@@ -130,7 +133,7 @@ async function main(o: BenchOptions): Promise<number> {
         log('profile: agent, 260-byte lines, under --cpu-prof');
         const a = await measure(r, 'profile', () =>
           runAgent(f260, {
-            workDir: o.workDir,
+            workDir: wd,
             sets: [...o.agentSets, ...main.sets],
             profileDir: path.join(o.workDir, 'profiles'),
             label: 'prof',
@@ -146,7 +149,7 @@ async function main(o: BenchOptions): Promise<number> {
       log(`breakdown: ${f.lines.toLocaleString('en-US')} lines of 260 B under --cpu-prof`);
       const a = await measure(r, 'breakdown', () =>
         runAgent(f, {
-          workDir: o.workDir,
+          workDir: wd,
           sets: [...o.agentSets, ...main.sets],
           profileDir: path.join(o.workDir, 'profiles'),
           label: 'breakdown',
@@ -158,11 +161,11 @@ async function main(o: BenchOptions): Promise<number> {
       const sets = [...o.agentSets, ...main.sets];
       for (const n of [10, 100]) {
         log(`files: ${n} files of 260-byte lines at once`);
-        const x = await measure(r, `files-${n}`, () => filesAtOnce(o.workDir, n, Math.round(o.filesLines / n), sets));
+        const x = await measure(r, `files-${n}`, () => filesAtOnce(wd, n, Math.round(o.filesLines / n), sets));
         if (x) r.files!.push({ ...x, kind: 'at once' });
       }
       log(`files: ${o.newFiles.toLocaleString('en-US')} new small files`);
-      const x = await measure(r, 'files-new', () => manyNewFiles(o.workDir, o.newFiles, 10, sets));
+      const x = await measure(r, 'files-new', () => manyNewFiles(wd, o.newFiles, 10, sets));
       if (x) r.files!.push({ ...x, kind: 'new, created while running' });
     }
     if (has('compression')) {
@@ -171,30 +174,30 @@ async function main(o: BenchOptions): Promise<number> {
       for (const codec of ['none', 'gzip', 'lz4', 'zstd']) {
         log(`compression: agent with ${codec}, ${f.lines.toLocaleString('en-US')} lines of 260 B`);
         const a = await measure(r, `compression-${codec}`, () =>
-          runAgent(f, { workDir: o.workDir, sets: [...o.agentSets, `agent.compression=${codec}`], label: codec }),
+          runAgent(f, { workDir: wd, sets: [...o.agentSets, `agent.compression=${codec}`], label: codec }),
         );
         if (a) r.compression!.push(a);
       }
     }
     if (has('sink')) {
-      const s = await measure(r, 'sink', () => sinkBench(o.workDir, o.sinkEvents, log));
+      const s = await measure(r, 'sink', () => sinkBench(wd, o.sinkEvents, log));
       if (s) r.sink = s;
     }
     if (has('latency')) {
-      const l = await measure(r, 'latency', () => latencyBench(o.workDir, o.latencyRate, o.latencySeconds, log));
+      const l = await measure(r, 'latency', () => latencyBench(wd, o.latencyRate, o.latencySeconds, log));
       if (l) r.latency = l;
     }
     if (has('memory')) {
       log('memory: idle agent, 10 s');
-      const i = await measure(r, 'idle', () => runAgentIdle(o.workDir, 10));
+      const i = await measure(r, 'idle', () => runAgentIdle(wd, 10));
       if (i) r.idle = i;
       log('memory: agent watching 200 idle files, 30 s');
-      const f = await measure(r, 'idle-files', () => idleFiles(o.workDir, 200, 30));
+      const f = await measure(r, 'idle-files', () => idleFiles(wd, 200, 30));
       if (f) r.idleFiles = f;
     }
   } finally {
     await deleteCreatedTopics().catch((err) => log(`could not delete the bench topics: ${(err as Error).message}`));
-    fs.rmSync(path.join(o.workDir, 'runs'), { recursive: true, force: true });
+    fs.rmSync(path.join(o.workDir, 'runs', `pid-${process.pid}`), { recursive: true, force: true });
     if (started && !o.keepStack) {
       log('stopping the stack this run started');
       stackDown();
