@@ -240,7 +240,7 @@ export const schema = obj('logship configuration', {
       linger_ms: ms(200, 'How long a non-full bulk request may wait for more events.'),
       concurrency: int(
         2,
-        'Bulk requests in flight, across all partitions. 2: one being indexed while the next is sent; a single Elasticsearch node on 2 cores is busy with two (the raw replay at 2 in flight is the figure the sink is measured against). The sink fetches ahead 2 MiB per partition batch and holds at most 2 x concurrency of them (record bytes), which bounds its memory.',
+        'Bulk requests in flight, across all partitions. 2: one being indexed while the next is sent; a single Elasticsearch node on 2 cores is busy with two (the raw replay at 2 in flight is the figure the sink is measured against).',
         { min: 1, max: 16 },
       ),
     }),

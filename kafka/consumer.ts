@@ -1,5 +1,4 @@
-// The sink's group consumer: batches per partition, pipelined through partition-lanes.ts (the next fetch while the
-// last batches are indexed), commits only past done records, rejoins on group changes.
+// The sink's group consumer: batches per partition, commits only where the handler says, rejoins on group changes.
 import type { Consumer as KConsumer } from 'kafkajs';
 import { sleep } from '../common/backoff.js';
 import type { Logger } from '../common/logger.js';
@@ -7,25 +6,38 @@ import { createKafka } from './client.js';
 import { registerCodecs, setMaxDecompressedBatchBytes } from './codecs.js';
 import { isGroupChange, rootCause } from './errors.js';
 import type { KafkaClientOptions } from './options.js';
-import { createLanes, type Lanes } from './partition-lanes.js';
 import { refusalOf, type BatchRefusal } from './refused-batch.js';
-import type { BatchHandler, InRecord } from './batch-types.js';
 
-export type { BatchControl, BatchHandler, InRecord } from './batch-types.js';
+export interface InRecord {
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Set when the record's compressed batch was not decompressed (too large, or corrupt): key and value are empty. */
+  refused?: BatchRefusal;
+}
+
+export interface BatchControl {
+  /** Keeps the group membership alive while the batch is worked on. Throws when the group is rebalancing. */
+  heartbeat(): Promise<void>;
+  /** False once the batch's partition was reassigned (seek/stale): its work must stop and not be committed. */
+  active(): boolean;
+  /**
+   * Commits the partition past `offset` (a record of this batch; every record up to it must be done) while the batch
+   * is still being worked on, so a long batch does not have to be redone whole after a crash. Throws when refused.
+   */
+  commit(offset: string): Promise<void>;
+}
+
+export type BatchHandler = (topic: string, partition: number, records: InRecord[], ctl: BatchControl) => Promise<{ commitUpTo?: string }>;
 
 /** A fault the consumer handled itself (it retries), for the caller to log and count. */
 export type ConsumerFault =
   | { kind: 'commit_retry'; err: unknown; partition: number; offset: string; attempt: number }
-  /** A commit given up after its retries: a later one of the partition covers it (or the next owner re-delivers). */
-  | { kind: 'commit_failed'; err: unknown; partition: number; offset: string }
   | { kind: 'restart_failed'; err: unknown; attempt: number }
   | { kind: 'disconnect_failed'; err: unknown }
   /** A compressed record batch was not decompressed: its records are handed over as refused. */
   | { kind: 'batch_refused'; partition: number; refusal: BatchRefusal };
-
-type GroupCommit = (offsets: {
-  topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
-}) => Promise<void>;
 
 export interface ConsumerOptions {
   groupId: string;
@@ -34,10 +46,6 @@ export interface ConsumerOptions {
   sessionTimeoutMs: number;
   concurrency: number;
   maxWaitMs: number;
-  /** The most one fetch returns for one partition: the size of the batches handed over. */
-  maxBytesPerPartition: number;
-  /** Record bytes in hand (fetched, not yet done) across partitions above which fetching waits. */
-  maxInHandBytes: number;
   /** The most one compressed record batch may decompress to; a larger one is refused (kafka/codecs.ts). */
   maxDecompressedBatchBytes?: number;
   /**
@@ -70,19 +78,22 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
     heartbeatInterval: Math.max(1000, Math.floor(o.sessionTimeoutMs / 10)),
     rebalanceTimeout: Math.max(60_000, o.sessionTimeoutMs * 2),
     maxWaitTimeInMs: o.maxWaitMs,
-    maxBytesPerPartition: o.maxBytesPerPartition,
-    maxBytes: Math.max(o.maxBytesPerPartition, o.maxInHandBytes),
+    maxBytesPerPartition: 4 * 1024 * 1024,
     // Crashes (broker away longer than the retries) restart the consumer instead of ending the process.
     retry: { retries: 8, restartOnFailure: async () => true },
   });
   let connected = false;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | undefined;
-  let lanes: Lanes | undefined;
-  /** The group's commit, from the latest eachBatch payload (the same consumer group behind every payload of a run). */
-  let groupCommit: GroupCommit | undefined;
 
-  async function commit(commitOffsetsIfNecessary: GroupCommit, topic: string, partition: number, next: string) {
+  async function commit(
+    commitOffsetsIfNecessary: (offsets: {
+      topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
+    }) => Promise<void>,
+    topic: string,
+    partition: number,
+    next: string,
+  ) {
     // The group's own commit (the eachBatch payload's), not consumer.commitOffsets: that one is silently skipped once
     // consumer.stop() has begun (so SIGTERM would lose the commit of work done), and it wraps a generation change in
     // a non-retriable error that makes kafkajs crash the consumer for good instead of rejoining.
@@ -101,7 +112,7 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
     }
   }
 
-  const runOptions = (): Parameters<KConsumer['run']>[0] => ({
+  const runOptions = (handler: BatchHandler): Parameters<KConsumer['run']>[0] => ({
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: o.concurrency,
@@ -119,51 +130,42 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
         }
         return { partition: batch.partition, offset: m.offset, key: null, value: null, refused };
       });
-      groupCommit = commitOffsetsIfNecessary;
-      // Taken: the fetch position moves past the batch at once, so kafkajs fetches the next one while this one is
-      // indexed. What is not finished is fetched again: by seeking back (a lane given up) or from the committed
-      // offset (a rebalance, a restart). Not tied to isRunning(): on stop, the sink decides how long a batch in hand
-      // may finish (shutdown grace).
-      const taken = await lanes!.submit({
-        topic: batch.topic,
-        partition: batch.partition,
-        records,
-        highWatermark: batch.highWatermark,
+      let committed: bigint | undefined;
+      const commitUpTo = async (upTo: string) => {
+        // Commit first, then move the fetch position: a crash in between re-delivers (409s), never skips.
+        const next = BigInt(upTo) + 1n;
+        if (committed !== undefined && next <= committed) return;
+        await commit(commitOffsetsIfNecessary, batch.topic, batch.partition, next.toString());
+        committed = next;
+        const lag = Math.max(0, Number(BigInt(batch.highWatermark) - next));
+        resolveOffset(upTo);
+        o.onCommitted?.(batch.partition, upTo, lag);
+      };
+      // Not tied to isRunning(): on stop, the sink decides how long a batch in hand may finish (shutdown grace).
+      const ctl: BatchControl = {
         heartbeat,
-        isStale,
-      });
-      if (taken) resolveOffset(records[records.length - 1].offset);
+        active: () => !isStale(),
+        commit: async (upTo) => {
+          if (isStale()) throw new Error('the partition was reassigned');
+          await commitUpTo(upTo);
+        },
+      };
+      const { commitUpTo: last } = await handler(batch.topic, batch.partition, records, ctl);
+      // Records not resolved here are fetched again from the last resolved offset: unfinished work is re-delivered.
+      if (last === undefined || isStale()) return;
+      await commitUpTo(last);
     },
   });
 
-  function lanesFor(handler: BatchHandler) {
-    return createLanes({
-      handler,
-      maxInHandBytes: o.maxInHandBytes,
-      commit: async (topic, partition, next) => {
-        if (!groupCommit) throw new Error('no batch was fetched yet');
-        await commit(groupCommit, topic, partition, next);
-      },
-      onCommitted: (partition, offset, lag) => o.onCommitted?.(partition, offset, lag),
-      onCommitFailed: (partition, offset, err) => {
-        if (!isGroupChange(rootCause(err))) o.onFault({ kind: 'commit_failed', err, partition, offset });
-      },
-      isGroupChange: (err) => isGroupChange(rootCause(err)),
-      pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
-      resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
-      seek: (topic, partition, offset) => consumer.seek({ topic, partition, offset }),
-    });
-  }
-
-  async function restart(attempt: number): Promise<void> {
+  async function restart(handler: BatchHandler, attempt: number): Promise<void> {
     if (stopping) return;
     try {
       await consumer.connect();
-      await consumer.run(runOptions());
+      await consumer.run(runOptions(handler));
       log.info({ attempt }, 'consumer restarted after a crash');
     } catch (err) {
       o.onFault({ kind: 'restart_failed', err, attempt });
-      restartTimer = setTimeout(() => void restart(attempt + 1), Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)));
+      restartTimer = setTimeout(() => void restart(handler, attempt + 1), Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)));
     }
   }
 
@@ -180,12 +182,6 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
       consumer.on(ev, (e: { payload: Record<string, unknown> }) => f(e.payload));
     },
     async start(handler) {
-      lanes = lanesFor(handler);
-      // A rebalance or a crash ends the batches in hand; a join starts a new generation (kafkajs fetches again from
-      // the committed offsets).
-      consumer.on(consumer.events.REBALANCING, () => lanes?.endGeneration());
-      consumer.on(consumer.events.CRASH, () => lanes?.endGeneration());
-      consumer.on(consumer.events.GROUP_JOIN, () => lanes?.newGeneration());
       consumer.on(consumer.events.CONNECT, () => (connected = true));
       consumer.on(consumer.events.DISCONNECT, () => (connected = false));
       consumer.on(consumer.events.FETCH, () => (connected = true));
@@ -193,26 +189,16 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
         connected = false;
         // kafkajs restarts by itself only after retriable errors; after any other one the consumer stays stopped
         // while the process lives on, consuming nothing. Start it again (with backoff) unless we are stopping.
-        if (!e.payload.restart && !stopping) restartTimer = setTimeout(() => void restart(1), 1000);
+        if (!e.payload.restart && !stopping) restartTimer = setTimeout(() => void restart(handler, 1), 1000);
       });
       await consumer.connect();
       connected = true;
       await consumer.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
-      await consumer.run(runOptions());
+      await consumer.run(runOptions(handler));
     },
     async stop() {
       stopping = true;
       if (restartTimer) clearTimeout(restartTimer);
-      if (lanes) {
-        // Nothing new is fetched; the batches in hand finish (or the caller aborts them) and commit while the group
-        // still knows this member, then the group is left.
-        try {
-          consumer.pause([{ topic: o.topic }]);
-        } catch {
-          /* not running (never started, or crashed): nothing is fetched anyway */
-        }
-        await lanes.drain();
-      }
       await consumer.disconnect().catch((err) => o.onFault({ kind: 'disconnect_failed', err }));
       connected = false;
     },

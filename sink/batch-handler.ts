@@ -80,10 +80,6 @@ export function createBatchHandler(d: BatchHandlerDeps): BatchWorker {
     const onStop = () => abort('shutdown');
     if (d.stopSignal.aborted) onStop();
     d.stopSignal.addEventListener('abort', onStop, { once: true });
-    // The consumer's own stop: the group moved on (rebalance, crash) or an earlier batch of the partition was given up.
-    const onGone = () => abort('partition_reassigned');
-    if (ctl.signal?.aborted) onGone();
-    ctl.signal?.addEventListener('abort', onGone, { once: true });
     const stopHeartbeat = heartbeatWhileInHand(ctl, d.heartbeatEveryMs, abort);
     const tracker = createCommitTracker(records.map((r) => r.offset));
     let committed = -1; // index of the last record this batch committed past
@@ -164,7 +160,6 @@ export function createBatchHandler(d: BatchHandlerDeps): BatchWorker {
       stopHeartbeat();
       metrics.finished(records.length, records.length - tracker.count());
       d.stopSignal.removeEventListener('abort', onStop);
-      ctl.signal?.removeEventListener('abort', onGone);
       active--;
     }
   }

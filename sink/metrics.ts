@@ -167,14 +167,6 @@ export function createSinkMetrics(log: Logger) {
           fields: { partition: f.partition, offset: f.offset, attempt: f.attempt },
           level: 'info',
         });
-      else if (f.kind === 'commit_failed')
-        fault({
-          stage: 'commit',
-          errorType: 'unavailable',
-          message: 'offset commit failed after its retries; the next commit of the partition covers it',
-          err: f.err,
-          fields: { partition: f.partition, offset: f.offset },
-        });
       else if (f.kind === 'restart_failed')
         fault({
           stage: 'consumer',

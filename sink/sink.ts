@@ -19,8 +19,6 @@ import { createSinkMetrics, type SinkMetrics } from './metrics.js';
 import { scheduleRetention } from './retention.js';
 import { installTemplateWhenReachable } from './template-install.js';
 
-const FETCH_PARTITION_BYTES = 2 * 1024 * 1024;
-
 export interface Sink {
   start(): Promise<void>;
   stop(graceMs?: number): Promise<void>;
@@ -129,11 +127,6 @@ export function createSink(cfg: Config, deps: SinkDeps): Sink {
           sessionTimeoutMs: s.session_timeout_ms,
           concurrency: s.bulk.concurrency,
           maxWaitMs: Math.max(10, s.bulk.linger_ms),
-          // One partition's batch is about one full bulk request (2,000 docs of ~660 B); the bytes in hand (fetched,
-          // not yet indexed) are bounded to two such batches per bulk slot, so Elasticsearch always has the next
-          // request ready while the sink's memory stays bounded (decoded events are ~3x their record bytes).
-          maxBytesPerPartition: FETCH_PARTITION_BYTES,
-          maxInHandBytes: 2 * s.bulk.concurrency * FETCH_PARTITION_BYTES,
           maxDecompressedBatchBytes: s.max_decompressed_batch_bytes,
           onCommitted: (partition, offset, lag) => {
             metrics.committed(partition, offset);
