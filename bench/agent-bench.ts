@@ -31,6 +31,8 @@ export interface AgentResult {
   /** kafka.producer of the run (kafkajs unless --agent-set or the contender run says otherwise). */
   producer?: string;
   profile?: string;
+  /** Which contender of bench/contenders.ts ran (absent in runs before the list existed). */
+  contender?: string;
 }
 
 export interface AgentRunOptions {

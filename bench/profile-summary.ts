@@ -77,6 +77,38 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
   return { totalMs: Math.round(total), idleMs: Math.round(idle), functions: rank(fn), files: rank(files) };
 }
 
+/** Main-thread self time by whose code ran it, in µs per line (worker threads, e.g. fs reads, are not sampled). */
+export interface ProfileBreakdown {
+  lines: number;
+  ours: number;
+  client: number;
+  gc: number;
+  /** Node's own JavaScript (node:*), native code and V8 outside GC. */
+  runtime: number;
+  other: number;
+}
+
+const CLIENTS = /node_modules\/(kafkajs|@platformatic\/kafka|@platformatic|lz4-napi|@bokuweb\/zstd-wasm|snappy)/;
+
+export function profileBreakdown(file: string, lines: number): ProfileBreakdown {
+  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const sum = { ours: 0, client: 0, gc: 0, runtime: 0, other: 0 };
+  for (let i = 0; i < p.samples.length; i++) {
+    const n = byId.get(p.samples[i]);
+    const us = p.timeDeltas[i] ?? 0;
+    if (!n || n.callFrame.functionName === '(idle)') continue;
+    const url = n.callFrame.url;
+    if (n.callFrame.functionName === '(garbage collector)') sum.gc += us;
+    else if (CLIENTS.test(url)) sum.client += us;
+    else if (url.includes('/dist/') && !url.includes('node_modules')) sum.ours += us;
+    else if (!url || url.startsWith('node:')) sum.runtime += us;
+    else sum.other += us;
+  }
+  const per = (us: number) => us / Math.max(1, lines);
+  return { lines, ours: per(sum.ours), client: per(sum.client), gc: per(sum.gc), runtime: per(sum.runtime), other: per(sum.other) };
+}
+
 export function formatProfile(s: ProfileSummary): string {
   const lines = [
     `busy ${s.totalMs - s.idleMs} ms of ${s.totalMs} ms sampled (idle ${s.idleMs} ms); % of busy time`,

@@ -8,14 +8,20 @@ import { ES, BROKER, STACK_DIR, parseOptions, type BenchOptions } from './lib/en
 import { lineFile } from './lib/lines.js';
 import { deleteCreatedTopics, stackDown, stackUp } from './lib/services.js';
 import { runAgent, runAgentIdle } from './agent-bench.js';
-import { javaProducer, rsyslog } from './baselines.js';
+import { AGENT_CONTENDERS, BASELINES } from './contenders.js';
+import { filesAtOnce, idleFiles, manyNewFiles } from './files-bench.js';
 import { sinkBench } from './sink-bench.js';
 import { latencyBench } from './latency-bench.js';
 import { formatSearchBench, searchBench, type SearchBench } from './search-bench.js';
-import { computeTargets, formatResults, type Results } from './report.js';
-import { formatProfile, summariseProfile } from './profile-summary.js';
+import { chartOf, computeTargets, formatResults, type Results } from './report.js';
+import { formatProfile, profileBreakdown, summariseProfile } from './profile-summary.js';
 
 const t0 = Date.now();
+const slug = (s: string) =>
+  s
+    .replace(/[^a-z0-9]+/gi, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase();
 const log = (s: string) => process.stderr.write(`[bench +${Math.round((Date.now() - t0) / 1000)}s] ${s}\n`);
 
 /** A fresh stack directory borrows the download cache of the default instance (same versions), when there is one. */
@@ -64,9 +70,12 @@ async function main(o: BenchOptions): Promise<number> {
       broker: BROKER,
       es: ES,
       agentSets: o.agentSets,
+      filesLines: o.filesLines,
+      newFiles: o.newFiles,
     },
     agent: [],
     compression: [],
+    files: [],
     baselines: [],
     load: {},
     targets: [],
@@ -90,44 +99,76 @@ async function main(o: BenchOptions): Promise<number> {
   let search: SearchBench | undefined;
   try {
     const dataDir = path.join(o.workDir, 'data');
+    // This run's own scratch space: two runs sharing BENCH_WORK_DIR (another engineer's, say) must not delete each
+    // other's config files when one ends. The generated data and the profiles stay shared.
+    const wd = path.join(o.workDir, 'runs', `pid-${process.pid}`);
+    const main = AGENT_CONTENDERS[0];
     if (has('agent') || has('baselines')) {
       log(`generating ${o.agentMb} MB of 260-byte lines (reused across runs)`);
       const f260 = lineFile(dataDir, 260, o.agentMb);
       if (has('agent')) {
-        log(`agent: ${f260.lines.toLocaleString('en-US')} lines of 260 B`);
-        const a = await measure(r, 'agent-260', () => runAgent(f260, { workDir: o.workDir, sets: o.agentSets }));
-        if (a) r.agent.push(a);
-        // The second producer as a contender, same file, same run (unless --agent-set chose the producer already).
-        if (!o.agentSets.some((s) => s.startsWith('kafka.producer='))) {
-          log('agent: the same lines with kafka.producer=platformatic');
-          const sets = [...o.agentSets, 'kafka.producer=platformatic'];
-          const b = await measure(r, 'agent-260-platformatic', () => runAgent(f260, { workDir: o.workDir, sets, label: 'platformatic' }));
-          if (b) r.agent.push(b);
+        for (const c of AGENT_CONTENDERS) {
+          log(`${c.name}: ${f260.lines.toLocaleString('en-US')} lines of 260 B`);
+          const a = await measure(r, `agent-260-${c.name}`, () =>
+            runAgent(f260, { workDir: wd, sets: [...o.agentSets, ...c.sets], label: slug(c.name) }),
+          );
+          if (a) r.agent.push({ ...a, contender: c.name });
         }
       }
       if (has('baselines')) {
-        log('baseline: java ProducerPerformance');
-        const j = await measure(r, 'java ProducerPerformance', () => javaProducer(f260, o.workDir));
-        if (j) r.baselines.push(j);
-        log('baseline: rsyslog imfile -> omkafka');
-        const s = await measure(r, 'rsyslog imfile+omkafka', () => rsyslog(f260, o.workDir));
-        if (s) r.baselines.push(s);
+        for (const b of BASELINES) {
+          log(`baseline: ${b.name}`);
+          const x = await measure(r, b.name, () => b.run(f260, wd));
+          if (x) r.baselines.push(x);
+        }
       }
       if (has('agent')) {
-        for (const size of [100, 1024]) {
+        // The line-size sweep (260 B is the main run above), the default contender.
+        for (const size of [100, 1024, 16384]) {
           const f = lineFile(dataDir, size, o.variantMb);
           log(`agent: ${f.lines.toLocaleString('en-US')} lines of ${size} B`);
-          const a = await measure(r, `agent-${size}`, () => runAgent(f, { workDir: o.workDir, sets: o.agentSets }));
-          if (a) r.agent.push(a);
+          const a = await measure(r, `agent-${size}`, () => runAgent(f, { workDir: wd, sets: [...o.agentSets, ...main.sets] }));
+          if (a) r.agent.push({ ...a, contender: main.name });
         }
       }
       if (o.profile) {
         log('profile: agent, 260-byte lines, under --cpu-prof');
         const a = await measure(r, 'profile', () =>
-          runAgent(f260, { workDir: o.workDir, sets: o.agentSets, profileDir: path.join(o.workDir, 'profiles'), label: 'prof' }),
+          runAgent(f260, {
+            workDir: wd,
+            sets: [...o.agentSets, ...main.sets],
+            profileDir: path.join(o.workDir, 'profiles'),
+            label: 'prof',
+          }),
         );
         if (a?.profile) r.profile = { file: a.profile, summary: formatProfile(summariseProfile(a.profile, 25)) };
       }
+    }
+    if (has('breakdown')) {
+      // Where an agent's CPU per line goes: a smaller 260-byte file under --cpu-prof (the profiler costs CPU too, so
+      // the µs here add up to more than the unprofiled run's CPU per line).
+      const f = lineFile(dataDir, 260, o.variantMb);
+      log(`breakdown: ${f.lines.toLocaleString('en-US')} lines of 260 B under --cpu-prof`);
+      const a = await measure(r, 'breakdown', () =>
+        runAgent(f, {
+          workDir: wd,
+          sets: [...o.agentSets, ...main.sets],
+          profileDir: path.join(o.workDir, 'profiles'),
+          label: 'breakdown',
+        }),
+      );
+      if (a?.profile) r.breakdown = { ...profileBreakdown(a.profile, a.lines), cpuUsPerLine: a.cpuSPerMLines, file: a.profile };
+    }
+    if (has('files')) {
+      const sets = [...o.agentSets, ...main.sets];
+      for (const n of [10, 100]) {
+        log(`files: ${n} files of 260-byte lines at once`);
+        const x = await measure(r, `files-${n}`, () => filesAtOnce(wd, n, Math.round(o.filesLines / n), sets));
+        if (x) r.files!.push({ ...x, kind: 'at once' });
+      }
+      log(`files: ${o.newFiles.toLocaleString('en-US')} new small files`);
+      const x = await measure(r, 'files-new', () => manyNewFiles(wd, o.newFiles, 10, sets));
+      if (x) r.files!.push({ ...x, kind: 'new, created while running' });
     }
     if (has('compression')) {
       // One file, the four codecs back to back: CPU per line and bytes stored, compared within one run.
@@ -135,17 +176,17 @@ async function main(o: BenchOptions): Promise<number> {
       for (const codec of ['none', 'gzip', 'lz4', 'zstd']) {
         log(`compression: agent with ${codec}, ${f.lines.toLocaleString('en-US')} lines of 260 B`);
         const a = await measure(r, `compression-${codec}`, () =>
-          runAgent(f, { workDir: o.workDir, sets: [...o.agentSets, `agent.compression=${codec}`], label: codec }),
+          runAgent(f, { workDir: wd, sets: [...o.agentSets, `agent.compression=${codec}`], label: codec }),
         );
         if (a) r.compression!.push(a);
       }
     }
     if (has('sink')) {
-      const s = await measure(r, 'sink', () => sinkBench(o.workDir, o.sinkEvents, log));
+      const s = await measure(r, 'sink', () => sinkBench(wd, o.sinkEvents, log));
       if (s) r.sink = s;
     }
     if (has('latency')) {
-      const l = await measure(r, 'latency', () => latencyBench(o.workDir, o.latencyRate, o.latencySeconds, log));
+      const l = await measure(r, 'latency', () => latencyBench(wd, o.latencyRate, o.latencySeconds, log));
       if (l) r.latency = l;
     }
     if (has('search')) {
@@ -154,12 +195,15 @@ async function main(o: BenchOptions): Promise<number> {
     }
     if (has('memory')) {
       log('memory: idle agent, 10 s');
-      const i = await measure(r, 'idle', () => runAgentIdle(o.workDir, 10));
+      const i = await measure(r, 'idle', () => runAgentIdle(wd, 10));
       if (i) r.idle = i;
+      log('memory: agent watching 200 idle files, 30 s');
+      const f = await measure(r, 'idle-files', () => idleFiles(wd, 200, 30));
+      if (f) r.idleFiles = f;
     }
   } finally {
     await deleteCreatedTopics().catch((err) => log(`could not delete the bench topics: ${(err as Error).message}`));
-    fs.rmSync(path.join(o.workDir, 'runs'), { recursive: true, force: true });
+    fs.rmSync(path.join(o.workDir, 'runs', `pid-${process.pid}`), { recursive: true, force: true });
     if (started && !o.keepStack) {
       log('stopping the stack this run started');
       stackDown();
@@ -172,6 +216,11 @@ async function main(o: BenchOptions): Promise<number> {
   fs.mkdirSync(o.resultsDir, { recursive: true });
   const file = path.join(o.resultsDir, `${r.startedAt.slice(0, 19).replace(/:/g, '-')}Z.json`);
   const searchTable = search ? formatSearchBench(search) : '';
+  const svg = chartOf(r);
+  if (svg) {
+    fs.writeFileSync(file.replace(/\.json$/, '.svg'), svg);
+    log(`chart: ${path.relative(process.cwd(), file.replace(/\.json$/, '.svg'))} (copy it to docs/img/bench.svg for the README)`);
+  }
   fs.writeFileSync(`${file}.tmp`, JSON.stringify({ ...r, search, table: table + (searchTable ? `\n${searchTable}` : '') }, null, 2) + '\n');
   fs.renameSync(`${file}.tmp`, file);
   process.stdout.write(`${table}\n${searchTable ? `\n${searchTable}` : ''}`);

@@ -8,7 +8,7 @@ import { encodeEvent } from '../common/event.js';
 import { BIN, BROKER, childEnv, ES, ROOT } from './lib/env.js';
 import { lineMaker } from './lib/lines.js';
 import { procStats, sampleRss, start, until, type Child } from './lib/proc.js';
-import { createTopic, esCount, esDeletePrefix, freeAddress, metric, producer } from './lib/services.js';
+import { createTopic, esCount, esCpuS, esDeletePrefix, freeAddress, metric, producer } from './lib/services.js';
 import { rawReplay, sinkCfg, type RawBulkResult } from './raw-bulk-replay.js';
 
 export interface SinkResult {
@@ -38,6 +38,10 @@ export interface SinkBench {
   prefillSeconds: number;
   /** docs/s of every round, in order (raw and sink alternate). */
   rounds: { raw: number[]; sink: number[] };
+  /** Elasticsearch's CPU seconds per 1,000 documents while each contender indexed (best round's), when readable. */
+  esCpuPerKDocs?: { sink?: number; raw?: number };
+  /** The sink's own CPU seconds per 1,000 documents (best round, start-up included). */
+  sinkCpuPerKDocs: number;
 }
 
 const HOSTS = 16;
@@ -192,17 +196,24 @@ export async function sinkBench(workDir: string, n: number, log: (s: string) => 
   // (docs / bulk in the table).
   const raws: RawBulkResult[] = [];
   const sinks: SinkResult[] = [];
+  const esRaw: Array<number | undefined> = [];
+  const esSink: Array<number | undefined> = [];
+  const esDelta = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : b - a);
   for (let round = 1; round <= rounds; round++) {
     const doRaw = async () => {
       log(`sink: raw _bulk replay (round ${round} of ${rounds})`);
+      const es0 = esCpuS();
       raws.push(
         await rawReplay(events, `bench-raw-${id}-${round}`, cfg.sink.bulk.max_docs, cfg.sink.bulk.max_bytes, cfg.sink.bulk.concurrency),
       );
+      esRaw.push(esDelta(es0, esCpuS()));
       await esDeletePrefix(`bench-raw-${id}-${round}`);
     };
     const doSink = async () => {
       log(`sink: logship sink (round ${round} of ${rounds})`);
+      const es0 = esCpuS();
       sinks.push(await runSink(dir, `bench-sink-${id}-${round}`, topic, n));
+      esSink.push(esDelta(es0, esCpuS()));
       await esDeletePrefix(`bench-sink-${id}-${round}`);
     };
     // The order flips each round, so neither always runs on the heels of the other's segment merges.
@@ -217,7 +228,17 @@ export async function sinkBench(workDir: string, n: number, log: (s: string) => 
   const raw = raws.reduce((a, b) => (b.docsPerS > a.docsPerS ? b : a));
   const sink = sinks.reduce((a, b) => (b.docsPerS > a.docsPerS ? b : a));
   const r = { raw: raws.map((x) => x.docsPerS), sink: sinks.map((x) => x.docsPerS) };
-  return { sink, raw, ratio: roundsRatio(r), bestRatio: sink.docsPerS / raw.docsPerS, prefillSeconds, rounds: r };
+  const perK = (s: number | undefined) => (s === undefined ? undefined : (s / n) * 1000);
+  return {
+    sink,
+    raw,
+    ratio: roundsRatio(r),
+    bestRatio: sink.docsPerS / raw.docsPerS,
+    prefillSeconds,
+    rounds: r,
+    esCpuPerKDocs: { sink: perK(esSink[sinks.indexOf(sink)]), raw: perK(esRaw[raws.indexOf(raw)]) },
+    sinkCpuPerKDocs: (sink.cpuS / n) * 1000,
+  };
 }
 
 /**

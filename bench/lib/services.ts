@@ -130,3 +130,15 @@ export async function freeAddress(): Promise<string> {
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return `127.0.0.1:${port}`;
 }
+
+/** Elasticsearch's CPU seconds so far (utime + stime of the stack's node, from its pid file), when it can be read. */
+export function esCpuS(): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(STACK_DIR, 'run', 'es', 'es.pid'), 'utf8').trim());
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
