@@ -35,6 +35,9 @@ export function indexTemplate(cfg: Config): Record<string, unknown> {
               invalid_utf8: { type: 'boolean' },
               file: { properties: { path: { type: 'keyword' } } },
               iostream: { type: 'keyword' },
+              json_error: { type: 'keyword', ignore_above: 256 },
+              original_timestamp: { type: 'keyword', ignore_above: 256 },
+              build_error: { type: 'keyword', ignore_above: 256 },
             },
           },
           container: {
@@ -55,6 +58,9 @@ export function indexTemplate(cfg: Config): Record<string, unknown> {
           },
           process: { properties: { exit_code: { type: 'integer' }, signal: { type: 'keyword' }, command_line: { type: 'keyword' } } },
           json: { type: 'flattened', ignore_above: 1024 },
+          // A source's static fields and tags (agent.sources[].fields / tags): any names, so flattened as json is.
+          fields: { type: 'flattened', ignore_above: 1024 },
+          tags: { type: 'keyword' },
         },
       },
     },

@@ -29,8 +29,7 @@ const JAVA: Array<[string, number, number, number]> = [
 
 function kafkajsPartition(key: string, partitions: number): number {
   const p = Partitions(partitions);
-  type Args = Parameters<ReturnType<typeof Partitioners.DefaultPartitioner>>[0];
-  return Partitioners.DefaultPartitioner()({ topic: 't', partitionMetadata: p as Args['partitionMetadata'], message: { key, value: 'v' } });
+  return Partitioners.DefaultPartitioner()({ topic: 't', partitionMetadata: p, message: { key, value: 'v' } });
 }
 const Partitions = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
