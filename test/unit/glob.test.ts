@@ -135,3 +135,14 @@ describe('createPathMatcher', () => {
     expect(m.bases).toEqual([]);
   });
 });
+
+describe('createPathMatcher: excludes written **/...', () => {
+  it('match at any depth anywhere, not only below the working directory', () => {
+    const m = createPathMatcher(['/var/log/nginx/*'], ['**/*.gz'], '/home/op');
+    expect(m.matches('/var/log/nginx/access.log')).toBe(true);
+    expect(m.matches('/var/log/nginx/access.log.2.gz')).toBe(false);
+    // Other relative excludes still resolve against the working directory.
+    const r = createPathMatcher(['/srv/app/*.log'], ['old/*.log'], '/srv/app');
+    expect(r.matches('/srv/app/a.log')).toBe(true);
+  });
+});

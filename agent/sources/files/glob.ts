@@ -32,13 +32,16 @@ export interface PathMatcher {
 }
 
 /**
- * Include and exclude globs, relative ones resolved against `cwd`. An include pattern written `!glob` excludes,
+ * Include and exclude globs, relative ones resolved against `cwd` (except an exclude that starts with a double-star segment, which matches anywhere). An include pattern written `!glob` excludes,
  * as in .gitignore-style lists: `[/var/log/*.log, '!/var/log/debug.log']`.
  */
 export function createPathMatcher(include: string[], exclude: string[], cwd = process.cwd()): PathMatcher {
   const abs = (g: string) => (path.isAbsolute(g) ? g : path.join(cwd, g)).replace(/\\/g, '/');
+  // An exclude written `**/...` means "at any depth, anywhere" (exclude: ['**/*.gz'] in the README): resolving it
+  // against the working directory would make it "below the working directory" and let rotated .gz files through.
+  const absExclude = (g: string) => (g.startsWith('**/') ? g : abs(g));
   const positive = include.filter((g) => !g.startsWith('!')).map(abs);
-  const negative = [...exclude, ...include.filter((g) => g.startsWith('!')).map((g) => g.slice(1))].map(abs);
+  const negative = [...exclude, ...include.filter((g) => g.startsWith('!')).map((g) => g.slice(1))].map(absExclude);
   const inc = positive.length > 0 ? picomatch(positive, OPTIONS) : () => false;
   const exc = negative.length > 0 ? picomatch(negative, OPTIONS) : () => false;
   const bases = [...new Set(positive.map((g) => globBase(g)))];
