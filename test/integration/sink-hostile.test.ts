@@ -4,7 +4,7 @@
 // reason; the partition moves on (the records after it indexed, the offsets committed to the end).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
-import { encodeEvent, type LogEvent } from '../../common/event.js';
+import { encodeEvent, EVENT_VERSION, type LogEvent } from '../../common/event.js';
 import type { DeadLetter } from '../../sink/dead-letter.js';
 import { esCount, kafka, makeEnv, metricValue, readTopic, waitFor, type Proc, type TestEnv } from '../support/helpers.js';
 import { eventWith, gzipBomb, lz4Bomb, nestedText, produceCompressedPayload, zstdBomb } from '../support/hostile-records.js';
@@ -45,7 +45,7 @@ function hostileRecords(): Hostile[] {
       reason: /unknown event version/,
       value: textEdit(
         eventWith(h, 2, () => {}),
-        '"v":1,',
+        `"v":${EVENT_VERSION},`,
         '"v":1e400,',
       ),
     },
