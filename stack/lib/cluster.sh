@@ -117,7 +117,7 @@ start_brokers() { # n...
   [ -L "$CLUSTER_RUN" ] && rm -f -- "$CLUSTER_RUN"
   [ -d "$CLUSTER_RUN" ] || mkdir -m "$PASS_MODE" -- "$CLUSTER_RUN"
   # One cluster id for the three nodes, made once (read back as data: a fixed pattern or refused).
-  [ -s "$CLUSTER_RUN/cluster.id" ] || head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > "$CLUSTER_RUN/cluster.id"
+  [ -s "$CLUSTER_RUN/cluster.id" ] || new_cluster_id > "$CLUSTER_RUN/cluster.id"
   for n in $todo; do prepare_broker "$n" & pids+=($!); done
   for n in "${pids[@]}"; do wait "$n" || die "could not prepare a broker (see above)"; done
   for n in $todo; do launch_broker "$n"; done

@@ -1,6 +1,10 @@
 # shellcheck shell=bash
 # Part of stack/stack.sh, which sources it from the repository (never from the state directory): the single-node Kafka.
 
+# A KRaft cluster id: 16 random bytes, base64url. One that starts with "-" reads as an option to kafka-storage
+# ("--cluster-id: expected one argument"), so the first character is always a letter.
+new_cluster_id() { local id; id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"; printf 'A%s\n' "${id:1}"; }
+
 start_kafka() {
   if kafka_healthy; then return 0; fi
   if pid_alive "$KAFKA_PID"; then return 0; fi   # starting: wait_healthy handles it
@@ -71,7 +75,7 @@ L4J
   local java; java="$(java_for_kafka)"
   if [ ! -f "$KAFKA_DATA/meta.properties" ]; then
     (cd "$KAFKA_CONF" && as_user "$KAFKA_USER" "$java" -cp "$KAFKA_LIBS/*" -Dlog4j2.configurationFile="$KAFKA_CONF/log4j2.properties" \
-      kafka.tools.StorageTool format -t "$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')" -c "$KAFKA_CONF/kafka.properties") \
+      kafka.tools.StorageTool format -t "$(new_cluster_id)" -c "$KAFKA_CONF/kafka.properties") \
       >"$RUN/kafka-format.log" 2>&1 || { cat "$RUN/kafka-format.log" >&2; die "kafka storage format failed"; }
   fi
   write_as "$KAFKA_USER" "$KAFKA_LOG" </dev/null
