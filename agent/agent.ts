@@ -262,12 +262,14 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       for (const t of tailers.values()) t.close();
       for (const s of streams.values()) s.close();
       journal?.close();
-      await output.close();
-      await health?.close();
+      // Said before the client is closed: what is acknowledged is known now, and a client whose close waits on a
+      // broker that never answered (@platformatic/kafka while connecting) must not swallow it.
       log.info(
         { unacknowledged_lines: left },
         left > 0 ? 'agent stopped; unacknowledged lines will be re-read on the next start' : 'agent stopped; everything acknowledged',
       );
+      await output.close();
+      await health?.close();
     },
   };
 }
