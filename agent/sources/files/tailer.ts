@@ -1,46 +1,19 @@
 // One open file: reads new bytes at its position, frames lines, hands events to the batcher, and tracks the
 // acknowledged watermark that becomes its checkpoint. Detects truncation in place (size below position).
 import fs from 'node:fs';
-import type { Batcher } from '../../pipeline/batcher.js';
 import type { FileCheckpoint, RetiredGeneration } from '../../state/checkpoint-store.js';
-import type { EventRules } from '../../pipeline/event-builder.js';
 import { createEventEncoder, type EventEncoder } from '../../pipeline/event-encoder.js';
 import { looksCopied, samePrefix } from './copy-detect.js';
 import { FP_MAX, fingerprint, fingerprintBefore, growFingerprint, headOf, headOfChunk, identityFor } from './identity.js';
 import { createAckWatermark, type AckWatermark } from '../../pipeline/ack-watermark.js';
-import { IdentityGate, type IdentityPersistence } from './identity-gate.js';
+import { IdentityGate } from './identity-gate.js';
 import { createLineFramer, type FramedLine, type LineFramer } from '../../pipeline/line-framer.js';
-import type { AgentMetrics } from '../../metrics.js';
-import type { TimeJournal } from '../../state/time-journal.js';
 import type { JoinedLine, Multiline } from '../../pipeline/multiline.js';
-import type { LineProcessors } from '../../pipeline/line-processors.js';
 import { sendLines } from './send-lines.js';
 import type { ContainerJoiner, ContainerSource } from '../../container-logs.js';
 
-export interface TailerContext {
-  host: string;
-  maxLineBytes: number;
-  readBufferBytes: number;
-  partialFlushMs: number;
-  parseJson: boolean;
-  /** Bounds on what is taken from a line (JSON shape, time window); the defaults when absent. */
-  rules?: EventRules;
-  batcher: Batcher;
-  metrics: AgentMetrics;
-  journal: TimeJournal;
-  now: () => number;
-  /** A new multiline joiner per file generation, when multiline is on. */
-  multiline?: () => Multiline;
-  /** Checkpoint writes, so that a generation's identity is on disk before any of its lines leave. */
-  persist?: IdentityPersistence;
-  /** The configured source this file belongs to (logship.source.name); the path when absent. */
-  sourceName?: string;
-  /** The source's include/exclude lines and redaction (line-processors.ts). */
-  processors?: LineProcessors;
-  /** A docker or cri source: its records unwrapped and joined before multiline (agent/container-logs.ts). */
-  container?: (path: string) => ContainerSource;
-  closeInactiveMs?: number;
-}
+export type { TailerContext } from './tailer-context.js';
+import type { TailerContext } from './tailer-context.js';
 
 /** `stalled`: the agent's state directory cannot be written (read-time journal), nothing was read. */
 export type ReadResult = 'data' | 'eof' | 'blocked' | 'stalled' | 'closed';
