@@ -1,6 +1,8 @@
 // Batches events from all sources into produce requests bounded by count, bytes and linger time, keeps the bytes
 // in flight under a bound (sources wait for room: files are their own buffer), and retries a failed request
 // until Kafka takes it. Acks are delivered per event, so each source's checkpoint follows what Kafka holds.
+// One request in flight by default: a retried request can then never land behind a later one (the agent's lines
+// share one key, so one partition, and this is what keeps them in order there without an idempotent producer).
 import { backoffMs, sleep } from '../../common/backoff.js';
 import { errorMessage } from '../../common/errors.js';
 
@@ -23,7 +25,10 @@ export interface BatcherOptions {
   maxBytes: number;
   lingerMs: number;
   maxInflightBytes: number;
+  /** Requests in flight at once (agent.batch.max_in_flight). Above 1, a retried request may land behind a later one. */
   maxConcurrent?: number;
+  /** The clock of `stalledMs` (tests inject one). */
+  now?: () => number;
   retryInitialMs?: number;
   retryMaxMs?: number;
   /** Called after a failed send; `attempt` counts consecutive failures. May rebuild the producer. */
@@ -46,10 +51,15 @@ export interface Batcher {
   readonly inflightEvents: number;
   readonly healthy: boolean;
   readonly lastError: string | undefined;
+  /** How long events have been in flight without any acknowledgement (0 when nothing is in flight). */
+  stalledMs(): number;
 }
 
 export function createBatcher(o: BatcherOptions): Batcher {
-  const maxConcurrent = o.maxConcurrent ?? 4;
+  const maxConcurrent = o.maxConcurrent ?? 1;
+  const now = o.now ?? Date.now;
+  /** When the last acknowledgement came, or when events went in flight after none were. */
+  let progressAt = now();
   // Queued events are queue[head..]: taking a batch moves `head` instead of copying the rest of the queue.
   let queue: QueuedEvent[] = [];
   let head = 0;
@@ -138,6 +148,7 @@ export function createBatcher(o: BatcherOptions): Batcher {
         }
       }
       for (const e of batch) e.acks.ack(e.ticket);
+      progressAt = now();
       inflightBytes -= bytes;
       inflightEvents -= batch.length;
     } finally {
@@ -149,6 +160,7 @@ export function createBatcher(o: BatcherOptions): Batcher {
 
   return {
     add(e) {
+      if (inflightEvents === 0) progressAt = now();
       queue.push(e);
       queueBytes += e.value.length;
       inflightBytes += e.value.length;
@@ -201,6 +213,9 @@ export function createBatcher(o: BatcherOptions): Batcher {
     },
     get lastError() {
       return lastError;
+    },
+    stalledMs() {
+      return inflightEvents === 0 ? 0 : Math.max(0, now() - progressAt);
     },
   };
 }

@@ -62,6 +62,11 @@ export const agentSchema = obj('The agent: tails files and captures process outp
       20,
       'How long a non-full batch may wait for more lines. 20 ms: under load batches fill before it; at 2,000 lines/s it is most of write -> acked by Kafka (p50 about 115 ms in the bench), a small part of write -> searchable (refresh 1 s).',
     ),
+    max_in_flight: int(
+      1,
+      "Produce requests in flight at once. 1: a request Kafka failed (leader moved, NOT_ENOUGH_REPLICAS) is retried before the next one goes, so one host's lines (one key, one partition) reach Kafka in the order they were read; lines keep being read and batched meanwhile. Above 1 (at most 8), a retried request can land behind a later one: ids keep the index exact, but a consumer reading the topic in order sees them out of order.",
+      { min: 1, max: 8, unit: 'count' },
+    ),
   }),
   max_inflight_bytes: bytes(
     16 * 1024 * 1024,

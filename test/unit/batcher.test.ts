@@ -41,7 +41,7 @@ describe('batcher', () => {
   });
 
   it('sends at max_bytes; a request never exceeds it (except a single larger event)', () => {
-    const { calls, add } = setup({ maxBytes: 10 });
+    const { calls, add } = setup({ maxBytes: 10, maxConcurrent: 4 });
     add('aaaa', 'bbbb', 'cccc'); // 12 bytes queued >= 10: dispatched as 8 + 4
     expect(calls.map((c) => c.batch)).toEqual([['aaaa', 'bbbb'], ['cccc']]);
     add('x'.repeat(25));
@@ -67,8 +67,42 @@ describe('batcher', () => {
     expect(calls.map((c) => c.batch)).toEqual([['a'], ['b'], ['c']]);
   });
 
+  it('one request in flight by default: a failed request is retried and acknowledged before the next one goes', async () => {
+    const { calls, add, acked } = setup({ maxEvents: 1, retryInitialMs: 100 });
+    add('a', 'b');
+    expect(calls.map((c) => c.batch)).toEqual([['a']]);
+    calls[0].reject(new Error('NOT_LEADER_OR_FOLLOWER'));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(calls.map((c) => c.batch)).toEqual([['a'], ['a']]); // the retry, not 'b'
+    calls[1].resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.map((c) => c.batch)).toEqual([['a'], ['a'], ['b']]);
+    calls[2].resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(acked).toEqual(['a', 'b']);
+  });
+
+  it('stalledMs: how long events have waited for any acknowledgement; 0 with nothing in flight', async () => {
+    let t = 1000;
+    const { calls, add, batcher } = setup({ maxEvents: 1, now: () => t });
+    expect(batcher.stalledMs()).toBe(0);
+    t = 5000;
+    add('a', 'b'); // in flight from now, not from the batcher's start
+    t = 9000;
+    expect(batcher.stalledMs()).toBe(4000);
+    calls[0].resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batcher.stalledMs()).toBe(0); // 'b' still in flight, but an ack just came
+    t = 12_000;
+    expect(batcher.stalledMs()).toBe(3000);
+    calls[1].resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    t = 60_000;
+    expect(batcher.stalledMs()).toBe(0);
+  });
+
   it('bounds the bytes in flight: no room once reached, waitForRoom resolves when acks bring it below', async () => {
-    const { calls, add, acked, batcher } = setup({ maxEvents: 1, maxInflightBytes: 10 });
+    const { calls, add, acked, batcher } = setup({ maxEvents: 1, maxInflightBytes: 10, maxConcurrent: 2 });
     add('aaaa');
     expect(batcher.hasRoom).toBe(true);
     expect(batcher.room).toBe(6);

@@ -14,7 +14,7 @@ describe('defaults', () => {
     expect(cfg.kafka.sasl.mechanism).toBe('none');
     expect(cfg.elasticsearch.url).toBe('http://127.0.0.1:9200');
     expect(cfg.agent.max_line_bytes).toBe(1024 * 1024);
-    expect(cfg.agent.batch).toEqual({ max_events: 2000, max_bytes: 1024 * 1024, linger_ms: 20 });
+    expect(cfg.agent.batch).toEqual({ max_events: 2000, max_bytes: 1024 * 1024, linger_ms: 20, max_in_flight: 1 });
     expect(cfg.agent.files).toEqual({ include: [], exclude: [], follow_symlinks: false, format: 'plain' });
     expect(cfg.sink.bulk.concurrency).toBe(2);
     expect(cfg.sink.from_beginning).toBe(true);
@@ -103,7 +103,7 @@ sink:
     expect(cfg.kafka.dlq_topic).toBe('logs-dlq');
     expect(cfg.agent.max_line_bytes).toBe(4096);
     expect(cfg.agent.files.include).toEqual(['/var/log/*.log']);
-    expect(cfg.agent.batch).toEqual({ max_events: 2000, max_bytes: 1024 * 1024, linger_ms: 5 });
+    expect(cfg.agent.batch).toEqual({ max_events: 2000, max_bytes: 1024 * 1024, linger_ms: 5, max_in_flight: 1 });
     expect(cfg.sink.from_beginning).toBe(false);
   });
 
