@@ -66,11 +66,19 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     maxBytes: a.batch.max_bytes,
     lingerMs: a.batch.linger_ms,
     maxInflightBytes: a.max_inflight_bytes,
-    send: (batch) => output.send(batch),
+    maxConcurrent: a.batch.max_in_flight,
+    now,
+    // After the topic check: a producer's auto-create would otherwise make the topic first, with the brokers' defaults.
+    send: async (batch) => {
+      await topicsChecked;
+      return output.send(batch);
+    },
     onSendError: (err, attempt, n) => output.failed(err, attempt, n),
     onSent: (events, bytes, ms) => metrics.produced(events, bytes, ms),
   });
 
+  let topicsCheckedNow: () => void = () => undefined;
+  const topicsChecked = new Promise<void>((resolve) => (topicsCheckedNow = resolve));
   const tailers = new Map<string, FileTailer>();
   const streams = new Map<string, StreamSource>();
   let journal: TimeJournal | undefined;
@@ -160,6 +168,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     metrics.setGauges({
       unackedBytes: batcher.inflightBytes,
       inflightLines: batcher.inflightEvents,
+      unackedMs: batcher.stalledMs(),
       files: tailers.values(),
       waiting: slots.waiting,
       idle: slots.parked.size,
@@ -169,6 +178,8 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
     agentReadiness({
       kafkaConnected: output.connected,
       produceFailure: batcher.healthy ? undefined : (batcher.lastError ?? 'produce failing'),
+      unackedMs: batcher.stalledMs(),
+      inflightEvents: batcher.inflightEvents,
       checkpointFailure: checkpointer.failure,
       journalFailure: journal?.failure,
       spoolFailures: [...streams.values()].map((s) => s.spoolFailure),
@@ -217,13 +228,14 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         ctx: (file) => tailerContext(j, file),
         metrics,
         now,
-        scanned: () => void pump.pump(),
+        // A periodic scan is a poll: idle files keep their backoff (read-pump.ts); an event reads every file.
+        scanned: (fromEvent) => void pump.pump(!fromEvent),
       });
       if (a.metrics_listen) health = await startHealthServer(a.metrics_listen, metrics.registry, readiness);
       const topics = [{ topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions }];
-      ensureTopics(kafkaClientOptions(cfg, 'agent-admin'), log, topics, topicReplication(cfg)).catch(
-        (err) => fatal(err) || metrics.topicCheckFailed(err),
-      );
+      ensureTopics(kafkaClientOptions(cfg, 'agent-admin'), log, topics, topicReplication(cfg))
+        .catch((err) => fatal(err) || metrics.topicCheckFailed(err))
+        .finally(topicsCheckedNow);
       replicationWatch = watchReplication(kafkaClientOptions(cfg, 'agent-admin'), log, cfg.kafka.topic);
       output.connectEarly();
       scanner.start();

@@ -106,6 +106,10 @@ export function createAgentMetrics(log: Logger) {
   );
   const unackedBytes = g('logship_agent_unacked_bytes', 'Encoded bytes handed to the producer and not yet acknowledged.');
   const inflightLines = g('logship_agent_lines_in_flight', 'Lines handed to the producer and not yet acknowledged.');
+  const unackedSeconds = g(
+    'logship_agent_unacked_seconds',
+    'How long lines have been in flight without any acknowledgement from Kafka (0 when none are in flight); /readyz fails from 15 s.',
+  );
   const produceLatency = new Histogram({
     name: 'logship_agent_produce_latency_seconds',
     help: 'Produce request latency until acknowledged.',
@@ -254,8 +258,9 @@ export function createAgentMetrics(log: Logger) {
     stateWriteRecovered(file: StateFile, failures: number) {
       log.warn({ file, failed_attempts: failures }, 'state directory writable again; resuming');
     },
-    setGauges(v: { unackedBytes: number; inflightLines: number } & FileGauges) {
+    setGauges(v: { unackedBytes: number; inflightLines: number; unackedMs: number } & FileGauges) {
       unackedBytes.set(v.unackedBytes);
+      unackedSeconds.set(v.unackedMs / 1000);
       inflightLines.set(v.inflightLines);
       fileEvents.setFileGauges(v);
     },
