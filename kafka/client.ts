@@ -2,6 +2,7 @@
 // loops (which retry forever with backoff) regain control.
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from '../common/logger.js';
+import { patchKafkajs } from './kafkajs-patches.js';
 import { kafkaLogCreator } from './log-adapter.js';
 import type { KafkaClientOptions } from './options.js';
 
@@ -11,6 +12,7 @@ const DEFAULT_RETRY: KafkaRetry = { retries: 5, initialRetryTime: 300, maxRetryT
 
 /** `log` undefined: a short-lived tool client that logs nothing of its own (the topic reader). */
 export function createKafka(opts: KafkaClientOptions, log: Logger | undefined, retry: KafkaRetry = DEFAULT_RETRY): Kafka {
+  patchKafkajs();
   return new Kafka({
     ...opts,
     logLevel: log ? logLevel.WARN : logLevel.NOTHING,
