@@ -13,7 +13,6 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import kafkajs from 'kafkajs';
-import * as zstd from '@bokuweb/zstd-wasm';
 import { lz4MaxDecompressedSize, zstdDeclaredSize } from './frame-sizes.js';
 import { recordsProblem } from './records-check.js';
 import { batchHeaderBefore, refusalRecords, type BatchRefusal } from './refused-batch.js';
@@ -47,8 +46,15 @@ export function setMaxDecompressedBatchBytes(n: number): void {
 
 const ZSTD_LEVEL = 3;
 
-let zstdReady: Promise<void> | undefined;
-const initZstd = () => (zstdReady ??= zstd.init());
+// Loaded at the first zstd batch: the module and its WebAssembly cost about 5 MB of resident memory that a
+// process which never sees zstd would carry for nothing.
+type Zstd = typeof import('@bokuweb/zstd-wasm');
+let zstdReady: Promise<Zstd> | undefined;
+const initZstd = () =>
+  (zstdReady ??= import('@bokuweb/zstd-wasm').then(async (m) => {
+    await m.init();
+    return m;
+  }));
 
 interface Encoder {
   buffer: Buffer;
@@ -80,7 +86,7 @@ async function zstdBounded(buffer: Buffer): Promise<Buffer> {
   const v = zstdDeclaredSize(buffer);
   if ('problem' in v) throw new Error(v.problem);
   if (v.bytes !== undefined && v.bytes > maxDecompressed) throw tooLarge(`declares ${v.bytes} bytes of content,`);
-  await initZstd();
+  const zstd = await initZstd();
   // A frame without its content size (streaming producers, e.g. the Java client) is decoded into a buffer that grows
   // until it fits, up to the bound; with one, zstd-wasm allocates exactly that (checked above).
   let heap = Math.min(maxDecompressed, Math.max(1 << 20, buffer.length * 16));
@@ -143,7 +149,7 @@ const lz4Codec = {
 
 const zstdCodec = {
   async compress(encoder: Encoder): Promise<Buffer> {
-    await initZstd();
+    const zstd = await initZstd();
     const out = zstd.compress(encoder.buffer, ZSTD_LEVEL);
     return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   },
