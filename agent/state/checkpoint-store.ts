@@ -19,6 +19,7 @@ export interface FileCheckpoint {
   fpLen: number;
   generation: number;
   firstSeen: number;
+  /** When its offset last moved (not when it was last written: an idle file's entry stays the same). */
   updated: number;
   /** sha256 of the tailLen bytes before offset: recognises a copy (copytruncate) made while we were stopped. */
   tailFp?: string;
@@ -137,12 +138,11 @@ export function loadCheckpoints(dataDir: string, now: () => number = Date.now): 
 }
 
 /** Atomic replace: a crash at any point leaves either the old or the new file, whole. */
-export function writeCheckpoints(dataDir: string, state: CheckpointState): void {
+export function writeCheckpoints(dataDir: string, state: CheckpointState, stateJson = JSON.stringify(state)): void {
   const file = checkpointPath(dataDir);
   const tmp = `${file}.tmp`;
   // The state is serialised once (it is most of the file: 10,000 files make megabytes); the same text as
   // JSON.stringify of the whole document, whose key order is this.
-  const stateJson = JSON.stringify(state);
   const sha256 = createHash('sha256').update(stateJson).digest('hex');
   const body = `{"version":${VERSION},"written_at":${JSON.stringify(new Date().toISOString())},"sha256":"${sha256}","state":${stateJson}}`;
   let fd: number | undefined;

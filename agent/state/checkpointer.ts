@@ -1,4 +1,5 @@
-// When checkpoints are written: every second, once per scan or read round for decisions that must reach the disk
+// When checkpoints are written: every second when the state changed (an idle agent writes and fsyncs nothing),
+// once per scan or read round for decisions that must reach the disk
 // before more work is done (a rotation, new identities: batched per round, never once per file: each write is
 // the whole file), and at shutdown. A write that fails leaves the last good file in place and is retried with the
 // next periodic one; the time journal is compacted to what a written checkpoint covers.
@@ -35,7 +36,7 @@ export interface Checkpointer {
   readonly failure: string | undefined;
   /** Successful writes so far: a state changed before the count passed n is on disk once it has. */
   readonly written: number;
-  /** Write every CHECKPOINT_EVERY_MS until stop(). */
+  /** Write every CHECKPOINT_EVERY_MS, when the state changed, until stop(). */
   start(): void;
   stop(): void;
 }
@@ -48,11 +49,15 @@ export function createCheckpointer(o: CheckpointerOptions): Checkpointer {
   let failedAt = 0;
   let written = 0;
   let timer: NodeJS.Timeout | undefined;
+  /** The state text last written: the periodic write skips a state that did not change. */
+  let writtenJson: string | undefined;
 
-  function writeNow() {
+  function writeNow(periodic = false) {
     const next = o.snapshot(state);
+    const json = JSON.stringify(next);
+    if (periodic && !dirty && failure === undefined && json === writtenJson) return;
     try {
-      writeCheckpoints(o.dataDir, next);
+      writeCheckpoints(o.dataDir, next, json);
     } catch (err) {
       // The file on disk stays the last good one (the write is atomic); retried every second.
       failure = errorMessage(err);
@@ -62,6 +67,7 @@ export function createCheckpointer(o: CheckpointerOptions): Checkpointer {
     }
     dirty = false;
     state = next;
+    writtenJson = json;
     written++;
     o.metrics.checkpointWritten();
     if (failures > 0) o.metrics.stateWriteRecovered('checkpoints', failures);
@@ -92,7 +98,7 @@ export function createCheckpointer(o: CheckpointerOptions): Checkpointer {
       if (failure !== undefined && o.now() - failedAt < CHECKPOINT_EVERY_MS) return;
       writeNow();
     },
-    now: writeNow,
+    now: () => writeNow(),
     get failure() {
       return failure;
     },
@@ -100,7 +106,7 @@ export function createCheckpointer(o: CheckpointerOptions): Checkpointer {
       return written;
     },
     start() {
-      timer ??= setInterval(writeNow, CHECKPOINT_EVERY_MS);
+      timer ??= setInterval(() => writeNow(true), CHECKPOINT_EVERY_MS);
     },
     stop() {
       clearInterval(timer);

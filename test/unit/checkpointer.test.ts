@@ -138,14 +138,27 @@ describe('checkpointer', () => {
     expect(s.cp.written).toBe(2);
   });
 
-  it('writes every second between start() and stop()', async () => {
+  it('writes every second between start() and stop() when the state changed, and nothing when it did not', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const s = setup();
     s.cp.load();
     s.cp.start();
-    vi.advanceTimersByTime(3000);
+    vi.advanceTimersByTime(1000);
+    expect(s.events).toEqual(['written']);
+    vi.advanceTimersByTime(3000); // the same state: no write, no fsync
+    expect(s.events).toEqual(['written']);
+    s.setOffset(10);
+    vi.advanceTimersByTime(1000);
+    expect(s.events).toEqual(['written', 'written']);
+    s.cp.markDirty(); // a decision to persist is written even when the state text is the same
+    vi.advanceTimersByTime(1000);
+    expect(s.events).toEqual(['written', 'written', 'written']);
+    s.setOffset(20);
     s.cp.stop();
     vi.advanceTimersByTime(3000);
     expect(s.events).toEqual(['written', 'written', 'written']);
+    s.cp.now(); // an explicit write is never skipped
+    s.cp.now();
+    expect(s.events).toHaveLength(5);
   });
 });

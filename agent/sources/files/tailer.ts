@@ -259,9 +259,9 @@ export class FileTailer {
       this.entry.tailFp = before?.fp;
       this.entry.tailLen = before?.len;
     }
+    if (this.entry.offset !== this.marks.watermark) this.entry.updated = this.ctx.now();
     this.entry.offset = this.marks.watermark;
     this.entry.path = this.path;
-    this.entry.updated = this.ctx.now();
     return this.entry;
   }
 
