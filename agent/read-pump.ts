@@ -1,9 +1,15 @@
 // Reads the open files a chunk at a time, round-robin, while the batcher has room; waits for room when it has
 // none, and yields to the event loop between rounds so acknowledgements and timers run.
+// A pump for a reason (a file-system event, room again, a new file) reads every file. The poll that stands in
+// for missed events does not: a file that had nothing new is polled less and less often, from poll_interval_ms
+// doubling up to IDLE_POLL_MAX_MS (Filebeat's backoff / max_backoff), and back to every poll once it grows. 200
+// idle files polled four times a second were most of an idle agent's CPU.
 import type { ReadResult } from './sources/files/tailer.js';
 
 /** However long the batcher stays full, every file is looked at again this often (truncation, new data). */
 const RECHECK_MS = 250;
+/** The longest an idle file waits for a poll (a file-system event reads it at once). */
+export const IDLE_POLL_MAX_MS = 2000;
 
 export interface PumpSource {
   readonly path: string;
@@ -21,8 +27,11 @@ export interface ReadPumpOptions {
 }
 
 export interface ReadPump {
-  /** Reads until nothing has more to give; a call while it runs makes it go round once more. */
-  pump(): Promise<void>;
+  /**
+   * Reads until nothing has more to give; a call while it runs makes it go round once more. `poll`: only the
+   * files whose idle backoff is over (the periodic poll and scan); otherwise every file.
+   */
+  pump(poll?: boolean): Promise<void>;
   /** Pump every `pollMs` (new data without a file system event) until stop(). */
   start(pollMs: number): void;
   stop(): void;
@@ -36,17 +45,24 @@ export function createReadPump(o: ReadPumpOptions): ReadPump {
   let timer: NodeJS.Timeout | undefined;
   /** Failures in a row per source, for how loud the next one is; a source that reads again starts over. */
   const failing = new WeakMap<PumpSource, number>();
+  /** Polls in a row that found nothing, and when the next poll is due, per idle source. */
+  const idle = new WeakMap<PumpSource, { misses: number; dueAt: number }>();
+  let pollMs = RECHECK_MS;
+  let againFull = false;
 
   /** One pass over every source from a moving start; whether any read data, whether any waits for room. */
-  function round(): { progressed: boolean; blocked: boolean } {
+  function round(poll: boolean): { progressed: boolean; blocked: boolean } {
     let progressed = false;
     let blocked = false;
     // Round-robin from a moving start: when room is short, the first file in line would otherwise always
     // take it (fairness: one fast file must not starve the others).
     const list = [...o.sources()];
     const start = list.length > 0 ? rr++ % list.length : 0;
+    const now = poll ? Date.now() : 0;
     for (let i = 0; i < list.length && !stopping; i++) {
       const t = list[(start + i) % list.length];
+      const quiet = idle.get(t);
+      if (poll && quiet && quiet.dueAt > now) continue;
       let r: ReadResult;
       try {
         r = t.readOnce();
@@ -58,24 +74,32 @@ export function createReadPump(o: ReadPumpOptions): ReadPump {
         continue;
       }
       failing.delete(t);
-      if (r === 'data') progressed = true;
-      else if (r === 'blocked') blocked = true;
+      if (r === 'data') {
+        progressed = true;
+        idle.delete(t);
+      } else if (r === 'blocked') blocked = true;
+      else if (poll && r === 'eof') {
+        const misses = (quiet?.misses ?? 0) + 1;
+        idle.set(t, { misses, dueAt: now + Math.min(IDLE_POLL_MAX_MS, pollMs * 2 ** misses) });
+      }
     }
     return { progressed, blocked };
   }
 
-  async function pump() {
+  async function pump(poll = false) {
     if (pumping) {
+      if (!poll) againFull = true;
       again = true;
       return;
     }
     pumping = true;
+    let pollOnly = poll;
     try {
       do {
         again = false;
         let progressed = true;
         while (progressed && !stopping) {
-          const r = round();
+          const r = round(pollOnly);
           progressed = r.progressed;
           o.afterRound();
           if (r.blocked) {
@@ -84,6 +108,8 @@ export function createReadPump(o: ReadPumpOptions): ReadPump {
           }
           if (progressed) await new Promise((res) => setImmediate(res));
         }
+        pollOnly = !againFull; // a call for a reason while this pump ran: the next rounds read every file
+        againFull = false;
       } while (again && !stopping);
     } finally {
       pumping = false;
@@ -92,8 +118,9 @@ export function createReadPump(o: ReadPumpOptions): ReadPump {
 
   return {
     pump,
-    start(pollMs) {
-      timer ??= setInterval(() => void pump(), pollMs);
+    start(every) {
+      pollMs = every;
+      timer ??= setInterval(() => void pump(true), every);
     },
     stop() {
       stopping = true;

@@ -1,7 +1,7 @@
 // The read pump: reads every source a chunk at a time, round-robin from a moving start, until none has more;
 // waits for room when the batcher is full; a source that throws is reported and skipped.
-import { describe, expect, it } from 'vitest';
-import { createReadPump, type PumpSource } from '../../agent/read-pump.js';
+import { describe, expect, it, vi } from 'vitest';
+import { IDLE_POLL_MAX_MS, createReadPump, type PumpSource } from '../../agent/read-pump.js';
 import type { ReadResult } from '../../agent/sources/files/tailer.js';
 
 /** A source that answers `results` in turn, then 'eof'; its reads are logged in `order`. */
@@ -106,5 +106,50 @@ describe('read pump', () => {
     results.push('data');
     await pump.pump();
     expect(order).toHaveLength(n);
+  });
+});
+
+describe('read pump: idle backoff of the poll', () => {
+  it('a poll skips a file that found nothing, doubling its wait up to IDLE_POLL_MAX_MS; a full pump or new data resets it', async () => {
+    vi.useFakeTimers();
+    try {
+      const order: string[] = [];
+      const results: Record<string, ReadResult[]> = { quiet: [], busy: [] };
+      const mk = (path: string): PumpSource => ({
+        path,
+        readOnce() {
+          order.push(path);
+          return results[path].shift() ?? 'eof';
+        },
+      });
+      const sources = [mk('quiet'), mk('busy')];
+      const pump = createReadPump({
+        sources: () => sources,
+        waitForRoom: () => Promise.resolve(),
+        readFailed: () => undefined,
+        afterRound: () => undefined,
+      });
+      const readsOf = (p: string) => order.filter((x) => x === p).length;
+      pump.start(250);
+      // Polls at 250 ms steps for 10 s: the quiet file is read after 500, 1000, 2000, 2000, ... ms of waiting.
+      for (let t = 0; t < 10_000; t += 250) {
+        if (t % 1000 === 0) results.busy.push('data'); // busy grows once a second
+        await vi.advanceTimersByTimeAsync(250);
+      }
+      expect(readsOf('quiet')).toBeGreaterThanOrEqual(5);
+      expect(readsOf('quiet')).toBeLessThanOrEqual(9); // instead of 40 polls
+      expect(readsOf('busy')).toBeGreaterThan(readsOf('quiet'));
+      const before = readsOf('quiet');
+      await pump.pump(); // a file-system event: every file, backoff or not
+      expect(readsOf('quiet')).toBe(before + 1);
+      results.quiet.push('data');
+      for (let i = 0; i < 4 && readsOf('quiet') < before + 2; i++) await vi.advanceTimersByTimeAsync(IDLE_POLL_MAX_MS / 4);
+      const grown = readsOf('quiet');
+      await vi.advanceTimersByTimeAsync(750); // it had data: its wait starts over at 500 ms, not 2 s
+      expect(readsOf('quiet')).toBe(grown + 1);
+      pump.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -20,6 +20,12 @@ const MAX_LINKS_LOGGED = 10_000;
 const EVENT_SCAN_DELAY_MS = 20;
 /** The next scan starts no sooner than this many times the last one's duration after it ended (at most ~20% busy). */
 const SCAN_PACE = 4;
+/**
+ * Periodic scans that found nothing new space out, doubling from scan_interval_ms up to this many times it (1 s
+ * -> 8 s by default): file-system events still scan at once, and any change found brings the interval back. A
+ * walk of 200 idle files every second (an lstat each) was most of an idle agent's CPU after the polls.
+ */
+const QUIET_SCAN_MAX_FACTOR = 8;
 
 export interface ScannerOptions {
   files: { include: string[]; exclude: string[]; follow_symlinks: boolean };
@@ -42,8 +48,8 @@ export interface ScannerOptions {
     'fileOpened' | 'fileReopened' | 'fileRotated' | 'fileClosed' | 'fileIdleClosed' | 'openFailed' | 'scanFailed' | 'symlinkSkipped'
   >;
   now: () => number;
-  /** After each scan: read what it found. */
-  scanned: () => void;
+  /** After each scan: read what it found. `fromEvent`: a file-system event (or the first scan) asked for it. */
+  scanned: (fromEvent: boolean) => void;
 }
 
 export interface Scanner {
@@ -178,7 +184,12 @@ export function createScanner(o: ScannerOptions): Scanner {
     if (t.closed && t.pendingAcks === 0) tailers.delete(key);
   }
 
-  function scan() {
+  /** Periodic scans in a row that found nothing new. */
+  let quietScans = 0;
+
+  /** Whether it found anything new: a file, a rename, a change of a parked file, a file gone. */
+  function scan(fromEvent = true): boolean {
+    let changed = false;
     // Files we know (open, closed while idle, or checkpointed) first: a truncation found while opening them
     // retires a generation that a copy among the new files may continue.
     const found = walkMatches(matcher, { followSymlinks: o.files.follow_symlinks, onLink: skippedLink })
@@ -192,6 +203,7 @@ export function createScanner(o: ScannerOptions): Scanner {
       const t = tailers.get(key);
       if (t) {
         if (t.path !== f.path) {
+          changed = true;
           metrics.fileRotated('renamed', t.path, { to: f.path });
           t.path = f.path;
         }
@@ -203,17 +215,26 @@ export function createScanner(o: ScannerOptions): Scanner {
       if (parked) {
         parked.entry.path = f.path;
         // Shrunk: truncated (copytruncate), and its copy may be among the waiting files.
-        if (slots.changed(key, f.stat)) slots.want(key, { fromEnd, found: f }, f.stat.size < parked.entry.offset);
+        if (slots.changed(key, f.stat)) {
+          changed = true;
+          slots.want(key, { fromEnd, found: f }, f.stat.size < parked.entry.offset);
+        }
         continue;
       }
       // A checkpointed file that has to wait for a slot at start keeps its entry meanwhile.
       const cp = firstScan ? checkpointer.state.files[key] : undefined;
       if (cp) slots.park(key, { ...cp });
+      changed = true;
       slots.want(key, { fromEnd, found: f });
     }
-    for (const [key, t] of tailers) if (!seen.has(key)) notFound(key, t);
+    for (const [key, t] of tailers)
+      if (!seen.has(key)) {
+        changed = true;
+        notFound(key, t);
+      }
     // Known files closed while idle and not found now: kept for a while like checkpoint entries not found at start.
     const gone = slots.notFound(seen);
+    if (gone.length > 0) changed = true;
     makeRoom(seen);
     fill(seen);
     if (firstScan) {
@@ -225,15 +246,17 @@ export function createScanner(o: ScannerOptions): Scanner {
       opener.notFound(gone);
       if (checkpointer.dirty) checkpointer.soon();
     }
-    o.scanned();
+    o.scanned(fromEvent);
+    return changed;
   }
 
   let lastScanMs = 0;
-  const guardedScan = () => {
+  const guardedScan = (fromEvent: boolean) => {
     const started = o.now();
     try {
-      scan();
+      quietScans = scan(fromEvent) || fromEvent ? 0 : quietScans + 1;
     } catch (err) {
+      quietScans = 0;
       metrics.scanFailed(err);
     }
     lastScanMs = o.now() - started;
@@ -242,10 +265,13 @@ export function createScanner(o: ScannerOptions): Scanner {
   const after = (ms: number) => Math.max(ms, lastScanMs * SCAN_PACE);
   let running = false;
   const periodic = () => {
-    timer = setTimeout(() => {
-      guardedScan();
-      if (running) periodic();
-    }, after(o.scanIntervalMs));
+    timer = setTimeout(
+      () => {
+        guardedScan(false);
+        if (running) periodic();
+      },
+      after(o.scanIntervalMs * Math.min(QUIET_SCAN_MAX_FACTOR, 2 ** quietScans)),
+    );
   };
 
   return {
@@ -260,7 +286,7 @@ export function createScanner(o: ScannerOptions): Scanner {
         watcher = watchBases(matcher, { followSymlinks: o.files.follow_symlinks }, () => {
           eventScan ??= setTimeout(() => {
             eventScan = undefined;
-            guardedScan();
+            guardedScan(true);
           }, after(EVENT_SCAN_DELAY_MS));
         });
       running = true;
