@@ -24,7 +24,9 @@ QUERY is Elasticsearch's simple query syntax on the message ("a b" = both, a|b, 
 --host, --level: repeat them (or a,b) for any of several.
 --where: FIELD=VALUE, FIELD!=VALUE, FIELD=* (present), FIELD!=* (absent), FIELD=prefix*, FIELD>=N, >, <,
   <=, FIELD=N..M. Fields: host, level, source names; the mapped ECS fields (log.offset, event.dataset, ...);
-  any field of a JSON line, as json.status or just status, service.name (= json.service.name).
+  any field of a JSON line or static field of a source: a bare name (service.name) matches either
+  json.service.name or fields.service.name; json.X or fields.X names one. --count-by FIELD counts json.X
+  unless written fields.X.
 --around N: N lines before and after each hit from the same source, groups separated by --.
 --follow: then prints new matches as they are indexed until Ctrl-C, and exits 0 (--lookback: how late a
   line may turn up and still be printed, 2m by default).

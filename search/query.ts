@@ -4,7 +4,7 @@
 // keywords, "100" < "99"), so it is answered by the values that fall in it (where.ts resolves them).
 import { LogshipError } from '../common/errors.js';
 import { parseDuration } from '../common/units.js';
-import { isJsonField, whereClause, type Resolved, type Where } from './where.js';
+import { isFlattened, whereClause, type Resolved, type Where } from './where.js';
 
 export { parseWhere, type Where } from './where.js';
 
@@ -87,7 +87,7 @@ export function sourceClause(source: string): Record<string, unknown> {
 
 /** The ranges on json.* fields of a spec: their values must be resolved (where.ts) before queryOf. */
 export function rangesToResolve(spec: SearchSpec): Where[] {
-  return (spec.where ?? []).filter((w) => w.op === 'range' && isJsonField(w.field));
+  return (spec.where ?? []).filter((w) => w.op === 'range' && isFlattened(w.field));
 }
 
 /**

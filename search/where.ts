@@ -2,8 +2,10 @@
 //
 // What is searchable (sink/index-template.ts): the mapped ECS fields below, and every field of a JSON line, which
 // the sink keeps under `json` as one `flattened` field (dynamic: false elsewhere: a field the template does not
-// name is in _source but not searchable). A name that is not a mapped field is read as a JSON line's field:
-// `service.name` is `json.service.name`. Flattened values are keywords: `=`, `!=`, `*` (present) and `prefix*`
+// name is in _source but not searchable), and the static fields of a source (agent.sources[].fields), kept under
+// `fields`, also flattened. A name that is not a mapped field is either: `service.name` matches `json.service.name`
+// (a JSON line's own field) or `fields.service.name` (a source's static field); `json.X` and `fields.X` name one
+// side only. A range on such a name is on the JSON side (static fields are strings). Flattened values are keywords: `=`, `!=`, `*` (present) and `prefix*`
 // are exact; a numeric range cannot be a range query ("100" < "99" as keywords), so it is resolved: the field's
 // distinct numeric values under the other filters are listed (a terms aggregation, up to MAX_RANGE_VALUES) and
 // the range becomes a terms query on those in it. Exact for any number format, two requests instead of one.
@@ -16,6 +18,8 @@ export interface Where {
   text: string;
   /** The Elasticsearch field. */
   field: string;
+  /** Other fields that match as well (a bare name: the source's static `fields.X` beside `json.X`). */
+  also?: string[];
   op: WhereOp;
   value?: string;
   gte?: number;
@@ -24,7 +28,7 @@ export interface Where {
   lt?: number;
 }
 
-/** Values of a range on a json.* field, by the Where's text. */
+/** Values of a range on a flattened (json.*, fields.*) field, by the Where's text. */
 export type Resolved = Map<string, string[]>;
 
 /** The most distinct values a range on a json.* field may be resolved to (Elasticsearch's index.max_terms_count). */
@@ -68,12 +72,19 @@ const usage = (msg: string) => new LogshipError('LOGSHIP_ERR_USAGE', msg);
 /** The Elasticsearch field of a name as the user writes it. */
 export function fieldOf(name: string): string {
   if (ALIASES[name]) return ALIASES[name];
-  if (name in MAPPED_FIELDS || name === 'json' || name.startsWith('json.')) return name;
+  if (name in MAPPED_FIELDS || isFlattened(name) || name === 'json' || name === 'fields') return name;
   return `json.${name}`;
 }
 
-export function isJsonField(field: string): boolean {
-  return field.startsWith('json.');
+/** The static field that a bare name matches beside its JSON field (`service.name`: `fields.service.name`). */
+function staticFieldOf(name: string): string | undefined {
+  const field = fieldOf(name);
+  return field.startsWith('json.') && !name.startsWith('json.') ? `fields.${field.slice(5)}` : undefined;
+}
+
+/** A field inside one of the flattened objects (json.*, fields.*): keyword values, ranges resolved. */
+export function isFlattened(field: string): boolean {
+  return field.startsWith('json.') || field.startsWith('fields.');
 }
 
 const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
@@ -95,6 +106,8 @@ export function parseWhere(text: string): Where {
   const field = fieldOf(name);
   const type = MAPPED_FIELDS[field];
   const w = { text, field };
+  const other = staticFieldOf(name);
+  const both = other ? { ...w, also: [other] } : w;
   if (op === '>=' || op === '>' || op === '<=' || op === '<') {
     if (type !== undefined && type !== 'number') throw usage(`--where ${text}: ${field} is not a number field`);
     const n = num(value, text);
@@ -106,11 +119,17 @@ export function parseWhere(text: string): Where {
     const hi = range[2] === '' ? {} : { lte: num(range[2], text) };
     return { ...w, op: 'range', ...lo, ...hi };
   }
-  if (value === '*') return { ...w, op: op === '=' ? 'exists' : 'missing' };
+  if (value === '*') return { ...both, op: op === '=' ? 'exists' : 'missing' };
   if (op === '=' && value.endsWith('*') && !value.endsWith('\\*') && value.length > 1)
-    return { ...w, op: 'prefix', value: value.slice(0, -1) };
+    return { ...both, op: 'prefix', value: value.slice(0, -1) };
   const v = value.replace(/\\\*$/, '*');
-  return { ...w, op: op === '=' ? 'eq' : 'ne', value: field === 'log.level' ? v.toLowerCase() : v };
+  return { ...both, op: op === '=' ? 'eq' : 'ne', value: field === 'log.level' ? v.toLowerCase() : v };
+}
+
+/** One clause on each of the filter's fields, any of which may match. */
+function onFields(w: Where, clause: (field: string) => Record<string, unknown>): Record<string, unknown> {
+  if (!w.also?.length) return clause(w.field);
+  return { bool: { should: [w.field, ...w.also].map(clause), minimum_should_match: 1 } };
 }
 
 /** The clause of one filter; `negate` when it belongs in must_not. */
@@ -118,16 +137,16 @@ export function whereClause(w: Where, resolved: Resolved): { clause: Record<stri
   switch (w.op) {
     case 'eq':
     case 'ne': {
-      const clause = w.field === 'message' ? { match_phrase: { message: w.value } } : { term: { [w.field]: w.value } };
+      const clause = w.field === 'message' ? { match_phrase: { message: w.value } } : onFields(w, (f) => ({ term: { [f]: w.value } }));
       return { clause, negate: w.op === 'ne' };
     }
     case 'exists':
     case 'missing':
-      return { clause: { exists: { field: w.field } }, negate: w.op === 'missing' };
+      return { clause: onFields(w, (field) => ({ exists: { field } })), negate: w.op === 'missing' };
     case 'prefix':
-      return { clause: { prefix: { [w.field]: w.value } }, negate: false };
+      return { clause: onFields(w, (f) => ({ prefix: { [f]: w.value } })), negate: false };
     case 'range': {
-      if (!isJsonField(w.field)) {
+      if (!isFlattened(w.field)) {
         const r = Object.fromEntries((['gte', 'gt', 'lte', 'lt'] as const).filter((k) => w[k] !== undefined).map((k) => [k, w[k]]));
         return { clause: { range: { [w.field]: r } }, negate: false };
       }

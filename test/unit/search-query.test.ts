@@ -58,6 +58,34 @@ describe('--where', () => {
     expect(parseWhere('json.msg=a=b')).toMatchObject({ field: 'json.msg', op: 'eq', value: 'a=b' });
   });
 
+  it("a bare name matches a JSON line's field or a source's static field; json.X and fields.X one side only", () => {
+    const w = parseWhere('service.name=checkout');
+    expect(w).toMatchObject({ field: 'json.service.name', also: ['fields.service.name'] });
+    expect(whereClause(w, new Map())).toEqual({
+      clause: {
+        bool: {
+          should: [{ term: { 'json.service.name': 'checkout' } }, { term: { 'fields.service.name': 'checkout' } }],
+          minimum_should_match: 1,
+        },
+      },
+      negate: false,
+    });
+    expect(parseWhere('service=checkout').also).toEqual(['fields.service.name']);
+    const absent = whereClause(parseWhere('environment!=*'), new Map());
+    expect(absent.negate).toBe(true); // in must_not: neither field present
+    expect(JSON.stringify(absent.clause)).toContain('fields.environment');
+    expect(parseWhere('fields.environment=prod')).toEqual({
+      text: 'fields.environment=prod',
+      field: 'fields.environment',
+      op: 'eq',
+      value: 'prod',
+    });
+    expect(parseWhere('json.status=500').also).toBeUndefined();
+    expect(parseWhere('host=web-1').also).toBeUndefined();
+    expect(parseWhere('ms>=100').also).toBeUndefined(); // a range: the JSON side only
+    expect(rangesToResolve({ where: [parseWhere('fields.n>=1')] })).toHaveLength(1); // flattened: resolved
+  });
+
   it('refuses what is not a filter, as a usage error', () => {
     for (const bad of ['json.status', '=500', 'json.ms>=abc', 'json.ms=', 'host.name>=3'])
       expect(() => parseWhere(bad), bad).toThrow(expect.objectContaining({ code: 'LOGSHIP_ERR_USAGE' }));
