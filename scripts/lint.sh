@@ -20,7 +20,7 @@ run tsc "$bin/tsc" -p tsconfig.test.json &
 run eslint "$bin/eslint" . &
 run prettier "$bin/prettier" --check --log-level warn . &
 if command -v shellcheck >/dev/null 2>&1; then
-  run shellcheck shellcheck -x stack/stack.sh stack/lib/*.sh deploy/*.sh scripts/*.sh .ci/run &
+  run shellcheck shellcheck -x stack/stack.sh stack/lib/*.sh deploy/*.sh deploy/smoke/*.sh scripts/*.sh .ci/run &
 else
   echo "shellcheck not found: install it (apt-get install shellcheck)" >"$out/shellcheck.log"
   echo "1 0" >"$out/shellcheck.status"
