@@ -58,7 +58,7 @@ export async function searchBench(workDir: string, docs: number, runs: number, l
   fs.writeFileSync(cfg, JSON.stringify({ elasticsearch: { url: ES, index_prefix: prefix } }));
   const since = new Date(t0 - 1000).toISOString();
   const cases: Array<[string, string[]]> = [
-    ['text query (timeout checkout, newest 100)', ['timeout checkout']],
+    ['text query (timeout payment, newest 100)', ['timeout payment']],
     ['facet count (--count-by host)', ['--count-by', 'host']],
     ['histogram (--histogram, all)', ['--histogram']],
   ];
