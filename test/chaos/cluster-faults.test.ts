@@ -87,7 +87,9 @@ describe('chaos: three-broker cluster faults', () => {
         p.sinkStarts++;
         await sleep(1000);
         await broker('kill', coordinator);
-        const at = await committed(env.group, env.topic);
+        // The first read that answers after the kill (a request to the dead coordinator is refused until the
+        // metadata moves on): commits above it went to the new coordinator.
+        const at = await waitFor('committed offsets readable after the kill', () => committed(env.group, env.topic), 180_000, 1000);
         await waitFor(
           'commits after the coordinator died',
           async () => ((await committed(env.group, env.topic)) > at ? true : undefined),
