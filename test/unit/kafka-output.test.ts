@@ -2,7 +2,7 @@
 // row or one failure retrying will not fix, never while it is not connected.
 import { describe, expect, it } from 'vitest';
 import { createKafkaOutput } from '../../agent/pipeline/kafka-output.js';
-import { KAFKAJS_MESSAGES_PER_SEND, pieces, type Producer } from '../../kafka/producer.js';
+import { KAFKAJS_MESSAGES_PER_SEND, pieces, sendInOrder, type Producer } from '../../kafka/producer.js';
 
 function fakes(opts: { connectFails?: boolean } = {}) {
   const producers: Array<{ connects: number; sends: number; disconnected: boolean }> = [];
@@ -85,5 +85,25 @@ describe('kafkajs pieces per send', () => {
     const parts = pieces(all, KAFKAJS_MESSAGES_PER_SEND);
     expect(parts.every((p) => p.length <= KAFKAJS_MESSAGES_PER_SEND && p.length > 0)).toBe(true);
     expect(parts.flat()).toEqual(all);
+  });
+
+  it('sends the pieces one at a time, in order, and stops at the first that fails', async () => {
+    const started: number[] = [];
+    const pending: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+    const send = (part: number[]) =>
+      new Promise<void>((resolve, reject) => {
+        started.push(part[0]);
+        pending.push({ resolve, reject });
+      });
+    const done = sendInOrder([[1], [2], [3]], send);
+    const tick = () => new Promise((r) => setImmediate(r));
+    await tick();
+    expect(started).toEqual([1]); // the second waits for the first's acknowledgement
+    pending[0].resolve();
+    await tick();
+    expect(started).toEqual([1, 2]);
+    pending[1].reject(new Error('NOT_ENOUGH_REPLICAS'));
+    await expect(done).rejects.toThrow('NOT_ENOUGH_REPLICAS');
+    expect(started).toEqual([1, 2]); // nothing after a failed piece: the batch is retried whole, in order
   });
 });
