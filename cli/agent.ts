@@ -1,6 +1,6 @@
 // `logship agent`: tails the configured files into Kafka (or, with --stdin, ships a pipe: see stdin.ts).
 import { LogshipError } from '../common/errors.js';
-import { RUNNING, configFlags, help, loadFromFlags, parse, startDaemon } from './shared.js';
+import { RUNNING, configFlags, help, loadFromFlags, parse, startDaemon, loadAgent } from './shared.js';
 import { stdinCommand } from './stdin.js';
 
 const HELP = `Usage: logship agent -c FILE [--set key=value]... [--file GLOB]... [--stdin --source NAME]
@@ -43,7 +43,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
       'LOGSHIP_ERR_USAGE',
       'nothing to tail: set agent.sources (or agent.files.include) in the config, pass --file GLOB, or use --stdin',
     );
-  const { createAgent } = await import('../agent/agent.js');
+  const createAgent = await loadAgent(cfg);
   await startDaemon({ cfg, name: 'agent', create: (log, onFatal) => createAgent(cfg, { log, onFatal }) });
   return RUNNING;
 }

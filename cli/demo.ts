@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/loader.js';
 import { EXIT } from '../common/errors.js';
 import { componentLogger } from '../common/logger.js';
-import { RUNNING, help, parse, startDaemon } from './shared.js';
+import { RUNNING, help, parse, startDaemon, loadAgent } from './shared.js';
 import { stackCommand } from './stack.js';
 import { demoExplorer } from './demo-ui.js';
 
@@ -30,7 +30,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     ],
   });
   const { createSink } = await import('../sink/sink.js');
-  const { createAgent } = await import('../agent/agent.js');
+  const createAgent = await loadAgent(cfg);
   const ui = await demoExplorer(cfg, values['ui-listen'] ?? '127.0.0.1:5601');
   const { service: demo } = await startDaemon({
     cfg,

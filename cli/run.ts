@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { LogshipError } from '../common/errors.js';
 import { newLoadReport } from '../config/loader.js';
 import { childEnvironment, commandLineFor } from './child-env.js';
-import { configFlags, help, parse, startDaemon, streamConfig } from './shared.js';
+import { configFlags, help, parse, startDaemon, streamConfig, loadAgent } from './shared.js';
 
 const HELP = `Usage: logship run [--source NAME] [-c FILE] [--set key=value]... [--quiet] -- COMMAND [ARGS...]
 
@@ -35,7 +35,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const source = values.source ?? path.basename(cmd);
   const report = newLoadReport();
   const cfg = streamConfig(values, 'run', source, false, report);
-  const { createAgent } = await import('../agent/agent.js');
+  const createAgent = await loadAgent(cfg);
   // No onFatal: the wrapped command's life is not ours to end; the agent logs and keeps retrying.
   const {
     service: agent,

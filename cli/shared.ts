@@ -65,6 +65,16 @@ export function streamConfig(values: ConfigValues, kind: string, source: string,
   return loadFromFlags(values, overrides, report);
 }
 
+/**
+ * The agent module, with the Kafka client its config chose already loaded (kafka/producer-factory.ts: importing
+ * @platformatic/kafka takes seconds on a loaded machine, which must not come out of a --stdin agent's grace).
+ */
+export async function loadAgent(cfg: Config): Promise<(typeof import('../agent/agent.js'))['createAgent']> {
+  const [{ createAgent }, { preloadProducer }] = await Promise.all([import('../agent/agent.js'), import('../kafka/producer-factory.js')]);
+  await preloadProducer(cfg.kafka.producer);
+  return createAgent;
+}
+
 export function help(text: string): number {
   process.stdout.write(text);
   return EXIT.OK;

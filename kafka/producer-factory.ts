@@ -8,8 +8,20 @@ import { createKafkaProducer, type Producer } from './producer.js';
 
 export type ProducerKind = 'kafkajs' | 'platformatic';
 
+let platformatic: typeof import('./platformatic-producer.js') | undefined;
+
+/**
+ * Loads the chosen client before the agent starts (cli/agent.ts, cli/run.ts): importing @platformatic/kafka took
+ * seconds on a loaded machine, and a `--stdin` agent whose input ended at once spent its shutdown grace waiting
+ * for the import instead of for Kafka. Nothing to do for kafkajs (always loaded).
+ */
+export async function preloadProducer(kind: ProducerKind): Promise<void> {
+  if (kind === 'platformatic') platformatic ??= await import('./platformatic-producer.js');
+}
+
 export function createProducerOf(kind: ProducerKind, opts: KafkaClientOptions, log: Logger, compression: Compression = 'none'): Producer {
-  return kind === 'platformatic' ? lazyPlatformaticProducer(opts, log, compression) : createKafkaProducer(opts, log, compression);
+  if (kind !== 'platformatic') return createKafkaProducer(opts, log, compression);
+  return platformatic ? platformatic.createPlatformaticProducer(opts, log, compression) : lazyPlatformaticProducer(opts, log, compression);
 }
 
 /** The platformatic producer, created at the first connect or send: one import and one producer for all callers. */
