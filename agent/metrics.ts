@@ -3,7 +3,8 @@
 // + lines_joined (multiline continuation lines travel inside the event before them).
 // Faults go through `fault` (common/internal-events.ts): logged and counted in logship_agent_errors_total with the
 // same stage and error_type.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../common/process-metrics.js';
 import { errorMessage } from '../common/errors.js';
 import { createFaultReporter } from '../common/internal-events.js';
 import type { Logger } from '../common/logger.js';
@@ -76,7 +77,7 @@ const kafkaFaultType = (err: unknown): FaultType => (isRetriableKafkaError(err) 
 
 export function createAgentMetrics(log: Logger) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'logship_agent_' });
+  collectProcessMetrics(registry, 'logship_agent_');
   const c = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
   const g = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
   const linesRead = c('logship_agent_lines_read_total', 'Lines (events) read from sources.', ['source_type']);

@@ -2,7 +2,8 @@
 // must balance: records_consumed = documents_created + documents_duplicate + dead_lettered + records_abandoned + in
 // flight. (An abandoned record, left unfinished by a rebalance or shutdown, is consumed again by its next owner.)
 // Faults go through one reporter, so each is logged and counted in logship_sink_errors_total{stage,error_type}.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../common/process-metrics.js';
 import type { Logger } from '../common/logger.js';
 import { createFaultReporter } from '../common/internal-events.js';
 import type { ConsumerFault } from '../kafka/consumer.js';
@@ -39,7 +40,7 @@ const ABORT_WHY: Record<BatchAbort, string> = {
 
 export function createSinkMetrics(log: Logger) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'logship_sink_' });
+  collectProcessMetrics(registry, 'logship_sink_');
   const c = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
   const consumed = c('logship_sink_records_consumed_total', 'Records received from Kafka.');
   const created = c('logship_sink_documents_created_total', 'Documents Elasticsearch created (201).');
