@@ -74,7 +74,10 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       return output.send(batch);
     },
     onSendError: (err, attempt, n) => output.failed(err, attempt, n),
-    onSent: (events, bytes, ms) => metrics.produced(events, bytes, ms),
+    onSent: (events, bytes, ms) => {
+      metrics.produced(events, bytes, ms);
+      checkpointer.touch();
+    },
   });
 
   let topicsCheckedNow: () => void = () => undefined;
@@ -85,7 +88,6 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
   let scanner: Scanner | undefined;
   let health: HealthServer | undefined;
   let replicationWatch: ReplicationWatch | undefined;
-  let gauges: NodeJS.Timeout | undefined;
   const slots = new FileSlots(a.max_open_files);
   const opener = new FileOpener({ log, metrics, now, markDirty: () => checkpointer.markDirty(), followSymlinks: a.files.follow_symlinks });
   const checkpointer = createCheckpointer({
@@ -231,7 +233,7 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
         // A periodic scan is a poll: idle files keep their backoff (read-pump.ts); an event reads every file.
         scanned: (fromEvent) => void pump.pump(!fromEvent),
       });
-      if (a.metrics_listen) health = await startHealthServer(a.metrics_listen, metrics.registry, readiness);
+      if (a.metrics_listen) health = await startHealthServer(a.metrics_listen, metrics.registry, readiness, { beforeScrape: updateGauges });
       const topics = [{ topic: cfg.kafka.topic, partitions: cfg.kafka.topic_partitions }];
       ensureTopics(kafkaClientOptions(cfg, 'agent-admin'), log, topics, topicReplication(cfg))
         .catch((err) => fatal(err) || metrics.topicCheckFailed(err))
@@ -241,7 +243,6 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       scanner.start();
       pump.start(a.poll_interval_ms);
       checkpointer.start();
-      gauges = setInterval(updateGauges, 1000);
       log.info(
         {
           host,
@@ -258,7 +259,6 @@ export function createAgent(cfg: Config, deps: AgentDeps): Agent {
       replicationWatch?.stop();
       pump.stop();
       checkpointer.stop();
-      clearInterval(gauges);
       await scanner?.stop();
       const ctl = new AbortController();
       const timer = setTimeout(() => ctl.abort(), graceMs);

@@ -44,6 +44,8 @@ export interface HealthServerOptions {
   /** Redacted from readiness reasons and errors (URL passwords always are). */
   secrets?: string[];
   limits?: Partial<HealthServerLimits>;
+  /** Sets the gauges that are read from live state, just before a scrape is answered (nothing runs when nobody scrapes). */
+  beforeScrape?: () => void;
 }
 
 export async function startHealthServer(
@@ -67,6 +69,7 @@ export async function startHealthServer(
     (req, res) => {
       const url = (req.url ?? '/').split('?')[0];
       if (url === '/metrics') {
+        opts.beforeScrape?.();
         registry.metrics().then(
           (body) => {
             res.writeHead(200, { 'content-type': registry.contentType });
