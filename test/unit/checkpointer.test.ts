@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createCheckpointer } from '../../agent/state/checkpointer.js';
+import { FULL_CHECK_EVERY_MS, createCheckpointer } from '../../agent/state/checkpointer.js';
 import { checkpointPath, parseCheckpoints, type CheckpointState } from '../../agent/state/checkpoint-store.js';
 
 let dir: string;
@@ -148,6 +148,7 @@ describe('checkpointer', () => {
     vi.advanceTimersByTime(3000); // the same state: no write, no fsync
     expect(s.events).toEqual(['written']);
     s.setOffset(10);
+    s.cp.touch(); // an acknowledgement: compared at the next period
     vi.advanceTimersByTime(1000);
     expect(s.events).toEqual(['written', 'written']);
     s.cp.markDirty(); // a decision to persist is written even when the state text is the same
@@ -160,5 +161,27 @@ describe('checkpointer', () => {
     s.cp.now(); // an explicit write is never skipped
     s.cp.now();
     expect(s.events).toHaveLength(5);
+  });
+
+  it('without an acknowledgement or a decision, the state is built and compared only every FULL_CHECK_EVERY_MS', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const s = setup();
+    s.cp.load();
+    s.cp.start();
+    vi.advanceTimersByTime(1000);
+    expect(s.events).toEqual(['written']);
+    const built = s.previous.length;
+    s.setOffset(5); // changed some other way (no touch): not even built for a while
+    for (let t = 1000; t < FULL_CHECK_EVERY_MS; t += 1000) {
+      s.tick(1000);
+      vi.advanceTimersByTime(1000);
+    }
+    expect(s.previous).toHaveLength(built);
+    expect(s.events).toEqual(['written']);
+    s.tick(1000);
+    vi.advanceTimersByTime(1000); // the safety net: compared, changed, written
+    expect(s.events).toEqual(['written', 'written']);
+    expect(s.onDisk()).toMatchObject({ state: { files: { k: { offset: 5 } } } });
+    s.cp.stop();
   });
 });
