@@ -8,8 +8,11 @@ import type { ReadResult } from './sources/files/tailer.js';
 
 /** However long the batcher stays full, every file is looked at again this often (truncation, new data). */
 const RECHECK_MS = 250;
-/** The longest an idle file waits for a poll (a file-system event reads it at once). */
-export const IDLE_POLL_MAX_MS = 2000;
+/**
+ * The longest an idle file waits for a poll (a file-system event reads it at once; the poll only catches what
+ * the watcher missed). Filebeat's max_backoff is 10 s; at 2 s, 200 idle files still cost 100 fstat calls a second.
+ */
+export const IDLE_POLL_MAX_MS = 5000;
 
 export interface PumpSource {
   readonly path: string;

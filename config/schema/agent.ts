@@ -23,7 +23,11 @@ export const agentSchema = obj('The agent: tails files and captures process outp
     },
   ),
   scan_interval_ms: ms(1000, 'Periodic rescan of the include globs, a safety net beside file-system events.', 50),
-  poll_interval_ms: ms(250, 'How often an open file is checked for new bytes when no event arrived.', 10),
+  poll_interval_ms: ms(
+    250,
+    'How often an open file is checked for new bytes when no event arrived. A file that had nothing new is checked less and less often, doubling up to every 5 s (a file-system event still reads it at once).',
+    10,
+  ),
   close_inactive_ms: ms(
     30000,
     'A file no longer at its path (renamed or deleted) is closed after it was read to its end and did not grow for this long.',
