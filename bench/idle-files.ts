@@ -1,75 +1,23 @@
-// `node dist/bench/idle-files.js [files] [seconds]`: the agent's cost at rest, measured from the outside as an
-// operator would. The agent starts on `files` small files (default 200, 10 lines each) in one directory, ships
-// them, then nothing is written for `seconds` (default 30): resident memory (VmRSS, and VmHWM since start),
-// open descriptors, and CPU (utime + stime from /proc/<pid>/stat) over that quiet time, as % of one core.
-// With 0 files it is the idle agent (an include glob that matches nothing). Uses the bench stack's Kafka
-// (LOGSHIP_KAFKA_PORT, as `npm run bench`).
+// `node dist/bench/idle-files.js [files] [seconds] [settle]`: the agent's cost at rest, alone (npm run bench
+// measures the same with 200 files). The agent starts on `files` small files (default 200), ships them, then
+// nothing is written: resident memory, open descriptors and CPU (utime + stime from /proc/<pid>/stat) over a
+// window of `seconds` (default 30) right after, and another `settle` seconds later (default 30). With 0 files it
+// is the idle agent. Uses the bench stack's Kafka (LOGSHIP_KAFKA_PORT, as `npm run bench`).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { agentConfig } from './agent-bench.js';
-import { BIN, childEnv, ROOT } from './lib/env.js';
-import { procStats, sleep, start, until } from './lib/proc.js';
-import { createTopic, deleteCreatedTopics, freeAddress, metric } from './lib/services.js';
-
-export interface IdleFilesResult {
-  files: number;
-  seconds: number;
-  rssMb: number;
-  hwmMb: number;
-  fds: number;
-  cpuS: number;
-  corePercent: number;
-}
-
-function openFds(pid: number): number {
-  try {
-    return fs.readdirSync(`/proc/${pid}/fd`).length;
-  } catch {
-    return NaN;
-  }
-}
-
-export async function idleFiles(workDir: string, files = 200, seconds = 30): Promise<IdleFilesResult> {
-  const dir = fs.mkdtempSync(path.join(workDir, `idle-${files}-`));
-  const logs = path.join(dir, 'logs');
-  fs.mkdirSync(logs);
-  for (let i = 0; i < files; i++)
-    fs.writeFileSync(path.join(logs, `app-${i}.log`), Array.from({ length: 10 }, (_, j) => `file ${i} line ${j} GET /x 200\n`).join(''));
-  const metrics = await freeAddress();
-  const topic = `bench-idle-${files}-${Date.now().toString(36)}`;
-  await createTopic(topic, 4);
-  const cfg = agentConfig(dir, { topic, include: [path.join(logs, '*.log')], metrics });
-  const p = start(process.execPath, [BIN, 'agent', '-c', cfg], { cwd: ROOT, env: childEnv() });
-  try {
-    await until(
-      `${files * 10} lines acknowledged`,
-      () => metric(metrics, 'logship_agent_lines_produced_total').then((n) => (n >= files * 10 ? true : undefined)),
-      { timeoutMs: 300_000, everyMs: 250, child: p },
-    );
-    await sleep(5000); // let the checkpoint after the last acknowledgement be written
-    const before = procStats(p.pid);
-    await sleep(seconds * 1000);
-    const after = procStats(p.pid);
-    if (!before || !after) throw new Error(`agent exited: ${p.output().slice(-1000)}`);
-    const cpuS = after.cpuS - before.cpuS;
-    return { files, seconds, rssMb: after.rssMb, hwmMb: after.hwmMb, fds: openFds(p.pid), cpuS, corePercent: (100 * cpuS) / seconds };
-  } finally {
-    await p.stop(5000);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { idleFiles } from './files-bench.js';
+import { deleteCreatedTopics } from './lib/services.js';
 
 async function main() {
-  const files = Number(process.argv[2] ?? 200);
-  const seconds = Number(process.argv[3] ?? 30);
+  const [files = 200, seconds = 30, settle = 30] = process.argv.slice(2).map(Number);
   const work = process.env.BENCH_WORK_DIR ?? path.join(os.tmpdir(), 'logship-bench');
   fs.mkdirSync(work, { recursive: true });
   try {
-    const r = await idleFiles(work, files, seconds);
+    const r = await idleFiles(work, files, seconds, settle);
     process.stdout.write(
-      `idle agent, ${r.files} files, ${r.seconds} s quiet: RSS ${r.rssMb.toFixed(1)} MB (peak ${r.hwmMb.toFixed(1)} MB), ` +
-        `${r.fds} descriptors, CPU ${r.cpuS.toFixed(2)} s = ${r.corePercent.toFixed(2)} % of a core\n`,
+      `idle agent, ${r.files} files: RSS ${r.rssMb.toFixed(1)} MB, ${r.fds} descriptors; CPU ${r.firstCorePct.toFixed(2)} % of a core ` +
+        `in the ${r.windowS} s after the reads, ${r.corePct.toFixed(2)} % at rest (${r.cpuS.toFixed(2)} s in ${r.windowS} s, ${r.settleS} s later)\n`,
     );
   } finally {
     await deleteCreatedTopics();

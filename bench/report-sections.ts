@@ -84,7 +84,10 @@ export function breakdownTable(b: ProfileBreakdown & { cpuUsPerLine: number }): 
 }
 
 export function idleFilesRow(f: IdleFilesResult): string {
-  return `| agent | watching ${f.files} idle files, ${f.windowS} s window | ${f1(f.rssMb)} (${f2(f.corePct)} % of a core, ${f.fds} descriptors) |`;
+  return (
+    `| agent | watching ${f.files} idle files, ${f.windowS} s window at rest (${f.settleS} s after the first) | ${f1(f.rssMb)} ` +
+    `(${f2(f.corePct)} % of a core at rest, ${f2(f.firstCorePct)} % right after the reads; ${f.fds} descriptors) |`
+  );
 }
 
 export function sinkCpuLine(k: SinkBench): string {
