@@ -4,7 +4,7 @@ import { sleep } from '../common/backoff.js';
 import type { Logger } from '../common/logger.js';
 import { createKafka } from './client.js';
 import { registerCodecs, setMaxDecompressedBatchBytes } from './codecs.js';
-import { isGroupChange, rootCause } from './errors.js';
+import { isGroupChange, kafkaAuthProblem, rootCause } from './errors.js';
 import type { KafkaClientOptions } from './options.js';
 import { refusalOf, type BatchRefusal } from './refused-batch.js';
 
@@ -16,6 +16,7 @@ import type { BatchControl, BatchHandler, InRecord } from './batch-types.js';
 export type ConsumerFault =
   | { kind: 'commit_retry'; err: unknown; partition: number; offset: string; attempt: number }
   | { kind: 'restart_failed'; err: unknown; attempt: number }
+  | { kind: 'connect_failed'; err: unknown; attempt: number }
   | { kind: 'disconnect_failed'; err: unknown }
   /** A compressed record batch was not decompressed: its records are handed over as refused. */
   | { kind: 'batch_refused'; partition: number; refusal: BatchRefusal };
@@ -66,6 +67,7 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
   let connected = false;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | undefined;
+  const stopped = new AbortController();
 
   async function commit(
     commitOffsetsIfNecessary: (offsets: {
@@ -172,13 +174,27 @@ export function createGroupConsumer(client: KafkaClientOptions, o: ConsumerOptio
         // while the process lives on, consuming nothing. Start it again (with backoff) unless we are stopping.
         if (!e.payload.restart && !stopping) restartTimer = setTimeout(() => void restart(handler, 1), 1000);
       });
-      await consumer.connect();
+      // Kafka away at start (a host booting, a broker restarting) is waited for, as the agent does: kafkajs gives
+      // up on connecting after its retries (about 25 s), and a sink that then exited would need a supervisor to
+      // come back. Refused credentials or an untrusted certificate cannot heal: they fail the start.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await consumer.connect();
+          await consumer.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
+          break;
+        } catch (err) {
+          if (stopping || kafkaAuthProblem(err)) throw err;
+          o.onFault({ kind: 'connect_failed', err, attempt });
+          await sleep(Math.min(30_000, 1000 * 2 ** Math.min(attempt - 1, 5)), stopped.signal);
+          if (stopping) return;
+        }
+      }
       connected = true;
-      await consumer.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
       await consumer.run(runOptions(handler));
     },
     async stop() {
       stopping = true;
+      stopped.abort();
       if (restartTimer) clearTimeout(restartTimer);
       await consumer.disconnect().catch((err) => o.onFault({ kind: 'disconnect_failed', err }));
       connected = false;

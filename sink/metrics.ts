@@ -176,6 +176,14 @@ export function createSinkMetrics(log: Logger) {
           err: f.err,
           fields: { attempt: f.attempt },
         });
+      else if (f.kind === 'connect_failed')
+        fault({
+          stage: 'consumer',
+          errorType: 'unavailable',
+          message: 'Kafka not reachable; the consumer keeps trying',
+          err: f.err,
+          fields: { attempt: f.attempt },
+        });
       else if (f.kind === 'batch_refused')
         fault({
           stage: 'decompress',

@@ -33,14 +33,16 @@ describe('sink internal events', () => {
     const m = createSinkMetrics(log);
     m.consumerFault({ kind: 'commit_retry', err: new Error('timeout'), partition: 1, offset: '7', attempt: 0 });
     m.consumerFault({ kind: 'restart_failed', err: new Error('ECONNREFUSED'), attempt: 2 });
+    m.consumerFault({ kind: 'connect_failed', err: new Error('ECONNRESET'), attempt: 1 });
     m.consumerCrashed(new Error('boom'), false);
     expect(lines.map((l) => [l.level, l.msg, l.fields.stage, l.fields.err])).toEqual([
       ['info', 'offset commit failed, retrying', 'commit', 'timeout'],
       ['warn', 'consumer restart failed; trying again', 'consumer', 'ECONNREFUSED'],
+      ['warn', 'Kafka not reachable; the consumer keeps trying', 'consumer', 'ECONNRESET'],
       ['warn', 'consumer crashed; restarting', 'consumer', 'Error: boom'],
     ]);
     const text = await m.registry.metrics();
-    expect(text).toContain('logship_sink_errors_total{stage="consumer",error_type="unavailable"} 1');
+    expect(text).toContain('logship_sink_errors_total{stage="consumer",error_type="unavailable"} 2');
     expect(text).toContain('logship_sink_errors_total{stage="consumer",error_type="crashed"} 1');
   });
 
