@@ -63,6 +63,17 @@ function setup(dataDir = path.join(dir, 'state')) {
   };
 }
 
+/** Periodic writes on fake interval timers, after the first one (the loaded state differs from the snapshot). */
+function startedWithFirstWrite() {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  const s = setup();
+  s.cp.load();
+  s.cp.start();
+  vi.advanceTimersByTime(1000);
+  expect(s.events).toEqual(['written']);
+  return s;
+}
+
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
 
 describe('checkpointer', () => {
@@ -139,12 +150,7 @@ describe('checkpointer', () => {
   });
 
   it('writes every second between start() and stop() when the state changed, and nothing when it did not', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const s = setup();
-    s.cp.load();
-    s.cp.start();
-    vi.advanceTimersByTime(1000);
-    expect(s.events).toEqual(['written']);
+    const s = startedWithFirstWrite();
     vi.advanceTimersByTime(3000); // the same state: no write, no fsync
     expect(s.events).toEqual(['written']);
     s.setOffset(10);
@@ -164,12 +170,7 @@ describe('checkpointer', () => {
   });
 
   it('without an acknowledgement or a decision, the state is built and compared only every FULL_CHECK_EVERY_MS', () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const s = setup();
-    s.cp.load();
-    s.cp.start();
-    vi.advanceTimersByTime(1000);
-    expect(s.events).toEqual(['written']);
+    const s = startedWithFirstWrite();
     const built = s.previous.length;
     s.setOffset(5); // changed some other way (no touch): not even built for a while
     for (let t = 1000; t < FULL_CHECK_EVERY_MS; t += 1000) {
