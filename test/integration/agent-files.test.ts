@@ -359,8 +359,11 @@ describe('agent: files', () => {
     const t0 = Date.now();
     agent.child.kill('SIGTERM');
     const code = await agent.exited;
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // 130 is the second signal's exit (the graceful stop would have waited out its 60 s grace, then exited 0).
+    // How fast a process exits on a loaded machine is not the point: a CI run at load average 14 took over 2 s
+    // here, so the bound only tells "at once" from "after the grace".
     expect(code).toBe(130);
+    expect(Date.now() - t0, 'exited long before the 60 s grace').toBeLessThan(30_000);
   });
 
   it('fairness: a fast file does not starve a slow one', async () => {
