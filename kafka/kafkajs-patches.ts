@@ -1,5 +1,5 @@
-// One fix to kafkajs 2.2.4 (the last release; the project is in maintenance), applied to its RequestQueue class
-// at the first client we make. Each connection's queue re-arms a timer after every check of its pending requests;
+// Fixes to kafkajs 2.2.4 (the last release; the project is in maintenance), applied at the first client we make.
+// First, its RequestQueue. Each connection's queue re-arms a timer after every check of its pending requests;
 // with nothing pending and no throttle, the delay it computes is `throttledUntil (-1) - Date.now()`, negative, so
 // Node runs it after 1 ms: every open connection wakes the process about a thousand times a second, forever
 // (kafkajs issues #1556 and #1704, PRs #1667 and #1768, open). Measured here: an idle agent made 1,700 epoll
@@ -9,7 +9,11 @@
 // Second, the same queue checks its requests for a timeout every 100 ms (min(requestTimeout, 100)), idle or not:
 // ten wake-ups a second per connection. Checked every second instead, a request that timed out (30 s by default)
 // is failed at most a second late.
+// Third, its Encoder grows by allocating a zero-filled buffer and copying into it; nothing reads past the written
+// part (`buffer` is `buf.slice(0, offset)`), so the zero fill is work for nothing: Buffer.allocUnsafe instead. And
+// the produce request is encoded in one pass (kafkajs-produce.ts).
 import { createRequire } from 'node:module';
+import { installFastProduce } from './kafkajs-produce.js';
 
 /** kafkajs' own value (src/network/requestQueue/index.js), not exported. */
 const CHECK_PENDING_REQUESTS_INTERVAL = 10;
@@ -32,12 +36,26 @@ interface RequestQueueShape {
   scheduleRequestTimeoutCheck(): void;
 }
 
+interface EncoderShape {
+  buf: Buffer;
+  offset: number;
+  ensureAvailable(length: number): void;
+}
+
 let patched = false;
 
 export function patchKafkajs(): void {
   if (patched) return;
   patched = true;
   const require = createRequire(import.meta.url);
+  const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: EncoderShape; nextPowerOfTwo(n: number): number };
+  Encoder.prototype.ensureAvailable = function ensureAvailable(this: EncoderShape, length: number) {
+    if (this.offset + length <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(this.offset + length));
+    this.buf.copy(grown, 0, 0, this.offset);
+    this.buf = grown;
+  };
+  installFastProduce();
   const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueueShape };
   RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueueShape) {
     if (this.throttleCheckTimeoutId) return;
