@@ -68,6 +68,28 @@ export interface BuiltEvent {
 /** Kafka's default message.max.bytes is 1 MiB; keep every record below it whatever the escaping costs. */
 export const MAX_EVENT_BYTES = 1_000_000;
 
+/** The last read time and its ISO string: the lines of one read share their read time. */
+let createdFor = NaN;
+let createdIso = '';
+function isoOf(readTime: number): string {
+  if (readTime !== createdFor) {
+    createdIso = new Date(readTime).toISOString();
+    createdFor = readTime;
+  }
+  return createdIso;
+}
+
+/** The last own time parsed: lines written in the same second carry the same stamp. */
+let ownFor: string | undefined;
+let ownMs = NaN;
+function msOf(stamp: string): number {
+  if (stamp !== ownFor) {
+    ownMs = Date.parse(stamp);
+    ownFor = stamp;
+  }
+  return ownMs;
+}
+
 export function buildEventMarked(
   host: string,
   src: SourceInfo,
@@ -76,7 +98,7 @@ export function buildEventMarked(
   parseJson: boolean,
   rules: EventRules = DEFAULT_EVENT_RULES,
 ): BuiltEvent {
-  const created = new Date(readTime).toISOString();
+  const created = isoOf(readTime);
   const json = parseJson && !line.truncated && !line.lines ? readJsonLine(line.text, rules.json) : {};
   const parsed = json.parsed;
   // A plain line (not a JSON object, or JSON turned off or refused): its own time and level, if it has them.
@@ -90,7 +112,7 @@ export function buildEventMarked(
   // A container runtime's time of the write wins over a time the text itself carries: it is always there.
   const ownTime = line.recordTime ?? parsed?.timestamp ?? plain?.timestamp;
   if (ownTime !== undefined) {
-    const verdict = judgeTimestamp(Date.parse(ownTime), readTime, rules.timestamps);
+    const verdict = judgeTimestamp(msOf(ownTime), readTime, rules.timestamps);
     if (verdict === 'ok') timestamp = ownTime;
     else timestampRefused = verdict;
   }
