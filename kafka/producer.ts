@@ -56,13 +56,15 @@ function memoizedKeyPartitioner() {
 /**
  * Messages per kafkajs `send`. kafkajs groups a send's messages per partition by copying the partition's array for
  * every message (groupMessagesPerPartition: quadratic in messages per partition, and one host's messages all go to
- * one partition). Measured on this machine, grouping cost per message fell about 5x from 2,000 to 100-250 messages
- * per send; each send costs a request of its own, so not much below that. The pieces go one after the other
- * (sendInOrder): sent together, a piece kafkajs retried (leader moved, NOT_ENOUGH_REPLICAS) landed behind the next
- * one, and the cluster chaos runs counted 500-2,700 records out of order in the agent's partition. In order, a
- * batch costs a round trip per piece (8 for 2,000 events), while the agent goes on reading into the next batch.
+ * one partition), so a send must not be too large; and each send costs a request and a round trip of its own, so not
+ * too small either. Once kafkajs' encoding had gone (kafkajs-produce.ts), the round trips weighed more: ABBA on
+ * this machine (50 MB of 260-byte lines, load 6-7), 600 per send against 250 gave 1.4x the lines/s at 0.85x the
+ * CPU per line (+2-11 % peak RSS); 1,000 cost more CPU again than 600. A full batch (1 MiB, about 1,690 such events)
+ * goes as three pieces. The pieces go one after the other (sendInOrder): sent together, a piece kafkajs retried
+ * (leader moved, NOT_ENOUGH_REPLICAS) landed behind the next one, and the cluster chaos runs counted 500-2,700
+ * records out of order in the agent's partition.
  */
-export const KAFKAJS_MESSAGES_PER_SEND = 250;
+export const KAFKAJS_MESSAGES_PER_SEND = 600;
 
 /** Sends the pieces one after the other, each once the one before it was acknowledged; stops at the first failure. */
 export async function sendInOrder<T>(parts: T[][], send: (part: T[]) => Promise<unknown>): Promise<void> {
