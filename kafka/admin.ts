@@ -1,4 +1,5 @@
 // Topic administration both sides need: create what is missing, describe a topic's offsets and its size limit.
+import './kafkajs-preload.js';
 import kafkajs from 'kafkajs';
 import type { Logger } from '../common/logger.js';
 import { createKafka } from './client.js';

@@ -1,5 +1,6 @@
 // The one place a kafkajs client is made: our options, our log adapter, and retries short enough that our own
 // loops (which retry forever with backoff) regain control.
+import './kafkajs-preload.js';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from '../common/logger.js';
 import { patchKafkajs } from './kafkajs-patches.js';

@@ -9,6 +9,7 @@
 // zstd: @bokuweb/zstd-wasm (zstd compiled to WebAssembly: nothing to build, any platform). zstd-napi builds
 // zstd from source with node-gyp at install (two minutes here) and @mongodb-js/zstd fetches its binaries
 // from GitHub, which a build without internet access cannot reach.
+import './kafkajs-preload.js';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';

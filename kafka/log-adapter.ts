@@ -1,4 +1,5 @@
 // kafkajs' own log lines, through our logger. One level lower than kafkajs says: it is loud about what we retry.
+import './kafkajs-preload.js';
 import { logLevel } from 'kafkajs';
 import type { Logger } from '../common/logger.js';
 

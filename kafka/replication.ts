@@ -1,6 +1,7 @@
 // How a topic is replicated right now: replicas, in-sync replicas and leader per partition, and its
 // min.insync.replicas. `replicationProblems` (pure) turns that into what an operator must hear: under-replicated
 // partitions (still writable), and partitions that cannot take an acks=-1 write (no leader, ISR below the minimum).
+import './kafkajs-preload.js';
 import kafkajs from 'kafkajs';
 import type { Logger } from '../common/logger.js';
 import { createKafka } from './client.js';
